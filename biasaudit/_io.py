@@ -1,0 +1,84 @@
+"""Reading tables from files and turning native frames into narwhals frames."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import narwhals.stable.v2 as nw
+
+from biasaudit import _errors as E
+
+__all__ = ["file_sha256", "read_table", "to_narwhals"]
+
+_CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def file_sha256(path: str | Path, chunk: int = 1 << 22) -> str:
+    """SHA-256 of a file's bytes, read in chunks so large files stay out of memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _file_kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(_CSV_SUFFIXES):
+        return "CSV"
+    if name.endswith(_PARQUET_SUFFIXES):
+        return "Parquet"
+    raise E.ValidationError(E.UNKNOWN_FILE_TYPE.format(path=str(path)))
+
+
+def read_table(path: str | Path) -> Any:
+    """Read a CSV or Parquet file into a pandas DataFrame with clear errors.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.csv`` (optionally compressed), ``.tsv``, ``.parquet`` or ``.pq`` file.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table as read.
+
+    Examples
+    --------
+    >>> from biasaudit.datasets import resume_study_path
+    >>> read_table(resume_study_path()).shape[0]
+    4870
+    """
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+    kind = _file_kind(path)
+    try:
+        if kind == "CSV":
+            sep = "\t" if path.name.lower().endswith(".tsv") else ","
+            return pd.read_csv(path, sep=sep)
+        return pd.read_parquet(path)
+    except Exception as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise E.ValidationError(
+            E.UNREADABLE_FILE.format(path=str(path), kind=kind, error=first_line)
+        ) from exc
+
+
+def to_narwhals(data: Any) -> nw.DataFrame:
+    """Wrap a pandas, polars or pyarrow table as an eager narwhals DataFrame."""
+    try:
+        frame = nw.from_native(data)
+    except TypeError as exc:
+        raise E.ValidationError(E.UNSUPPORTED_INPUT.format(kind=type(data).__name__)) from exc
+    if isinstance(frame, nw.LazyFrame):
+        frame = frame.collect()
+    if not isinstance(frame, nw.DataFrame):
+        raise E.ValidationError(E.UNSUPPORTED_INPUT.format(kind=type(data).__name__))
+    return frame

@@ -1,0 +1,55 @@
+"""Provenance: what was audited, how, with which versions, and when."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+from importlib import metadata as _metadata
+from typing import Any
+
+from biasaudit._version import __version__
+from biasaudit.engine import SufficientStats
+from biasaudit.pool import CandidatePool
+
+__all__ = ["provenance", "versions"]
+
+_DEPENDENCIES = ("numpy", "pandas", "scipy", "pyarrow", "narwhals", "scikit-learn")
+
+
+def versions() -> dict[str, str]:
+    """Versions of biasaudit, Python and the libraries that compute the numbers."""
+    out = {"biasaudit": __version__, "python": platform.python_version()}
+    for name in _DEPENDENCIES:
+        try:
+            out[name] = _metadata.version(name)
+        except _metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def provenance(
+    pool: CandidatePool,
+    stats: SufficientStats,
+    config: dict[str, Any],
+    metadata: dict[str, Any] | None,
+    warnings: list[str],
+) -> dict[str, Any]:
+    """Everything needed to trace an audit back to its input and settings."""
+    return {
+        "input": {
+            "source": pool.source,
+            "sha256": pool.sha256,
+            "sha256_of": "file bytes" if pool.source != "dataframe" else "role columns",
+            "roles": pool.roles,
+        },
+        "rows": {
+            "total": pool.n_rows,
+            "unknown": pool.unknown_counts(),
+            "jobs": len(stats.jobs) if pool.job is not None else None,
+        },
+        "configuration": config,
+        "metadata": dict(metadata or {}),
+        "warnings": warnings,
+        "versions": versions(),
+        "timestamp": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }

@@ -1,0 +1,272 @@
+"""audit(): pool + decision rule -> sufficient statistics -> metrics -> AuditResult."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biasaudit import _errors as E
+from biasaudit._provenance import provenance
+from biasaudit.decisions import DecisionRule, above_median, make_rule
+from biasaudit.engine import ScoreOrder, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
+from biasaudit.metrics import significance as sig
+from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, group_table
+from biasaudit.pool import CandidatePool
+from biasaudit.result import AuditResult, findings_for, verdicts_for
+
+__all__ = ["audit", "combinations_for"]
+
+
+def combinations_for(
+    attributes: Sequence[str], intersections: Sequence[Sequence[str]] | None = None
+) -> list[tuple[str, ...]]:
+    """Each attribute alone, all of them crossed, then any requested combination.
+
+    Examples
+    --------
+    >>> combinations_for(["sex", "race"])
+    [('sex',), ('race',), ('sex', 'race')]
+    """
+    combos = [(a,) for a in attributes]
+    if len(attributes) > 1:
+        combos.append(tuple(attributes))
+    for extra in intersections or ():
+        combo = tuple(extra)
+        unknown = [a for a in combo if a not in attributes]
+        if unknown:
+            raise E.ValidationError(
+                E.BAD_REFERENCE_ATTRIBUTE.format(column=unknown[0], attributes=list(attributes))
+            )
+        if combo not in combos:
+            combos.append(combo)
+    return combos
+
+
+def _reference(reference_group: Mapping[str, Any] | None, pool: CandidatePool) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for attribute, value in (reference_group or {}).items():
+        if attribute not in pool.attribute_codes:
+            raise E.ValidationError(
+                E.BAD_REFERENCE_ATTRIBUTE.format(column=attribute, attributes=list(pool.attributes))
+            )
+        code = pool.attribute_codes[attribute]
+        known = list(code.categories[: code.n_known])
+        if str(value) not in known:
+            raise E.ValidationError(
+                E.BAD_REFERENCE.format(value=str(value), column=attribute, groups=known)
+            )
+        out[attribute] = str(value)
+    return out
+
+
+def _decide(pool: CandidatePool, rule: DecisionRule | None) -> tuple[np.ndarray | None, dict]:
+    if rule is None:
+        return None, {"rule": "none (scoring rate only)"}
+    selected, facts = rule.apply(pool)
+    return selected, {**rule.describe(), **facts}
+
+
+def _exact_auc(
+    pool: CandidatePool, combos: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    order = ScoreOrder(pool.arrays["score"], pool.arrays["label"])
+    out = {}
+    for combo in combos:
+        codes = [pool.attribute_codes[a] for a in combo]
+        sizes = [len(c.categories) for c in codes]
+        groups = cell_index([c.codes for c in codes], sizes)
+        out[combo] = mann_whitney_u(order, groups, int(np.prod(sizes)))
+    return out
+
+
+def _reduce(pool: CandidatePool, selected: np.ndarray | None) -> SufficientStats:
+    score = pool.arrays.get("score")
+    threshold = above_median(score)[1] if score is not None else None
+    return reduce_arrays(
+        pool.attribute_codes,
+        selected,
+        jobs=pool.job_codes,
+        label=pool.arrays.get("label"),
+        score=score,
+        scoring_threshold=threshold,
+    )
+
+
+def _adjust(groups: pd.DataFrame, method: str) -> tuple[pd.DataFrame, int]:
+    """Correct every Z-test p-value in the audit as one family."""
+    columns = [c for c in groups.columns if c.endswith("p_value") and not c.startswith("cmh")]
+    stacked = groups[columns].to_numpy(dtype=float).ravel()
+    adjusted = sig.adjust_pvalues(stacked, method).reshape(len(groups), len(columns))
+    groups = groups.copy()
+    for i, column in enumerate(columns):
+        groups[column + "_adjusted"] = adjusted[:, i]
+    return groups, int(np.isfinite(stacked).sum())
+
+
+def audit(
+    data: Any,
+    *,
+    attributes: Sequence[str] | str | None = None,
+    selected: str | None = None,
+    score: str | None = None,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    top_fraction: float | None = None,
+    per_job: bool = False,
+    job: str | None = None,
+    label: str | None = None,
+    rank: str | None = None,
+    id: str | None = None,
+    reference_group: Mapping[str, Any] | None = None,
+    min_share: float = 0.02,
+    intersections: Sequence[Sequence[str]] | None = None,
+    correction: str = "holm",
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    exact_auc: bool = True,
+    metadata: Mapping[str, Any] | None = None,
+) -> AuditResult:
+    """Audit a candidate pool for adverse impact and error-rate gaps.
+
+    Parameters
+    ----------
+    data : DataFrame, pyarrow.Table, CandidatePool, str or Path
+        The candidates: a pandas or polars frame, a pyarrow Table, a
+        :class:`CandidatePool`, or a CSV / Parquet path.
+    attributes : list of str
+        Protected-attribute columns; each is audited alone, all are crossed
+        (intersectional cells) and ``intersections`` adds other combinations.
+    selected : str, optional
+        Column holding the decision (0/1). Use it, or ``score`` with a rule.
+    score : str, optional
+        Matcher score column (higher is better). With no rule, only the LL144
+        scoring rate is audited.
+    threshold, top_k, top_fraction : optional
+        Decision rule over the score: ``score >= threshold``; the best ``top_k``
+        per job; the best ``ceil(top_fraction * n)`` overall (per job with
+        ``per_job=True``).
+    job, label, rank, id : str, optional
+        Requisition, ground-truth qualification (0/1), rank within job, id.
+    reference_group : mapping, optional
+        E.g. ``{"race": "White"}``: ratios and tests compare against this group
+        in every table whose attributes it names; otherwise against the
+        highest-rate group (LL144).
+    min_share : float
+        Groups below this share of the known candidates of a table are
+        reported but left out of impact ratios and tests (LL144 allows 2%).
+    correction : {"holm", "bh", "none"}
+        Multiple-comparison correction over every Z test in the audit.
+    alpha, confidence : float
+        Significance level and interval confidence.
+    exact_auc : bool
+        Exact tie-aware per-group AUC (one sort); otherwise binned.
+    metadata : mapping, optional
+        Free-form facts recorded in the provenance (data source, tool).
+
+    Returns
+    -------
+    AuditResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50,
+    ...                    "hired": [1] * 10 + [0] * 40 + [1] * 25 + [0] * 25})
+    >>> result = audit(df, attributes=["sex"], selected="hired")
+    >>> round(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"], 2)
+    0.4
+    """
+    if isinstance(data, CandidatePool):
+        pool = data
+    else:
+        pool = CandidatePool(
+            data,
+            attributes=attributes or (),
+            job=job,
+            label=label,
+            score=score,
+            selected=selected,
+            rank=rank,
+            id=id,
+        )
+    if correction not in ("holm", "bh", "none"):
+        raise E.ValidationError(
+            E.BAD_RULE_VALUE.format(
+                name="correction",
+                expected="'holm', 'bh' or 'none'",
+                value=correction,
+                fix="Pass correction='holm'.",
+            )
+        )
+    if not 0 <= min_share < 1:
+        raise E.ValidationError(
+            E.BAD_RULE_VALUE.format(
+                name="min_share",
+                expected="a number in [0, 1)",
+                value=min_share,
+                fix="Pass e.g. min_share=0.02.",
+            )
+        )
+    rule_given = any(v is not None for v in (threshold, top_k, top_fraction))
+    if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
+        raise E.ValidationError(E.NO_DECISION)
+    rule = (
+        make_rule(
+            selected=pool.selected,
+            threshold=threshold,
+            top_k=top_k,
+            top_fraction=top_fraction,
+            per_job=per_job,
+        )
+        if rule_given or pool.selected is not None
+        else None
+    )
+    spec = TableSpec(min_share, confidence, alpha, _reference(reference_group, pool))
+    combos = combinations_for(pool.attributes, intersections)
+    selection, decision = _decide(pool, rule)
+    stats = _reduce(pool, selection)
+    auc = _exact_auc(pool, combos) if exact_auc and stats.has_label and pool.score else {}
+    frames, tables = [], []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for combo in combos:
+            frame, info = group_table(stats, combo, spec, auc.get(combo))
+            frames.append(frame)
+            tables.append(info)
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, __file__, 0)
+    groups, family = _adjust(pd.concat(frames, ignore_index=True), correction)
+    primary = "selection_rate" if stats.has_selection else "scoring_rate"
+    groups["verdict"] = verdicts_for(groups, primary, alpha)
+    config = {
+        "attributes": list(pool.attributes),
+        "combinations": [list(c) for c in combos],
+        "decision": decision,
+        "primary_metric": primary,
+        "min_share": min_share,
+        "reference_group": spec.reference or None,
+        "alpha": alpha,
+        "confidence": confidence,
+        "four_fifths_threshold": FOUR_FIFTHS,
+        "multiple_testing": {
+            "method": correction,
+            "family_size": family,
+            "family": "every two-proportion Z test in this audit",
+        },
+        "intervals": {
+            "rates": "Wilson score",
+            "ratios": "Katz log (0.5 added to every cell when a count is zero)",
+        },
+        "scoring_threshold": stats.scoring_threshold,
+    }
+    return AuditResult(
+        groups=groups,
+        tables=tuple(tables),
+        findings=tuple(findings_for(groups, primary, alpha)),
+        provenance=provenance(pool, stats, config, metadata, [str(w.message) for w in caught]),
+        stats=stats,
+    )
