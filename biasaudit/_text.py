@@ -48,7 +48,7 @@ def _rows(result: AuditResult, table: dict[str, Any]) -> list[list[str]]:
                 str(int(row["selected"]))
                 if result.primary_metric == "selection_rate"
                 else str(int(row.get("above_median", 0))),
-                f"{fmt_num(row[names['value']])} {fmt_ci(row[names['ci']], 2)}",
+                f"{fmt_num(row[names['value']])} {fmt_ci(row[names['ci']], 3)}",
                 f"{fmt_num(row[names['ratio']])} {fmt_ci(row[names['ratio_ci']], 2)}",
                 fmt_p(row[names["p_adjusted"]]),
                 row["verdict"],

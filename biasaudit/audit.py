@@ -67,7 +67,12 @@ def _decide(pool: CandidatePool, rule: DecisionRule | None) -> tuple[np.ndarray 
     if rule is None:
         return None, {"rule": "none (scoring rate only)"}
     selected, facts = rule.apply(pool)
-    return selected, {**rule.describe(), **facts}
+    described = rule.describe()
+    if described["rule"] == "given":
+        described["column"] = pool.selected
+    else:
+        described["score_column"] = pool.score if pool.score is not None else pool.rank
+    return selected, {**described, **facts}
 
 
 def _exact_auc(
@@ -177,7 +182,7 @@ def audit(
     >>> df = pd.DataFrame({"sex": ["F"] * 50 + ["M"] * 50,
     ...                    "hired": [1] * 10 + [0] * 40 + [1] * 25 + [0] * 25})
     >>> result = audit(df, attributes=["sex"], selected="hired")
-    >>> round(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"], 2)
+    >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
     if isinstance(data, CandidatePool):

@@ -15,10 +15,25 @@ import pandas as pd
 from biasaudit.metrics._registry import METRICS, Counts
 from biasaudit.metrics._table import FOUR_FIFTHS, column_names
 
-__all__ = ["SCHEMA_VERSION", "AuditResult", "findings_for", "verdicts_for"]
+__all__ = ["SCHEMA_VERSION", "AuditResult", "findings_for", "json_schema", "verdicts_for"]
 
 #: Version of the JSON contract (``biasaudit/schema/audit-result.schema.json``).
 SCHEMA_VERSION = "1.0"
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of :meth:`AuditResult.to_json` (draft 2020-12).
+
+    Examples
+    --------
+    >>> json_schema()["properties"]["schema_version"]["const"] == SCHEMA_VERSION
+    True
+    """
+    from importlib.resources import files
+
+    text = files("biasaudit").joinpath("schema/audit-result.schema.json").read_text("utf-8")
+    return json.loads(text)
+
 
 ADVERSE = "adverse impact"
 NOT_SIGNIFICANT = "four-fifths violation, not statistically significant"

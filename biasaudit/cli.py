@@ -1,0 +1,181 @@
+"""The ``biasaudit`` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 1 policy violated (gate), 2 usage or input error.
+Expected input problems print one message to stderr, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from biasaudit import _errors as E
+from biasaudit._version import __version__
+
+__all__ = ["main"]
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    "resume-study": {
+        "attributes": ["race", "sex"],
+        "selected": "callback",
+        "description": "Bertrand and Mullainathan (2004) resume field experiment",
+    },
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with one line, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected ATTRIBUTE=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    return key.strip(), value.strip()
+
+
+def _audit_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "audit",
+        help="audit a table of candidates for adverse impact",
+        description="Audit a table of candidates (CSV or Parquet) and print the group tables.",
+    )
+    p.add_argument("data", nargs="?", help="CSV or Parquet file of candidates")
+    p.add_argument("--example", choices=sorted(EXAMPLES), help="audit a bundled dataset")
+    p.add_argument(
+        "--attribute",
+        "-a",
+        action="append",
+        dest="attributes",
+        metavar="COL",
+        help="protected-attribute column (repeat for several)",
+    )
+    p.add_argument("--selected", metavar="COL", help="column with the 0/1 decision")
+    p.add_argument("--score", metavar="COL", help="column with the matcher's score")
+    rule = p.add_mutually_exclusive_group()
+    rule.add_argument("--threshold", type=float, help="select score >= T")
+    rule.add_argument("--top-k", type=int, help="select the best K per job")
+    rule.add_argument("--top-fraction", type=float, help="select the best fraction F")
+    p.add_argument("--per-job", action="store_true", help="apply --top-fraction per job")
+    p.add_argument("--job", metavar="COL", help="job / requisition column (strata)")
+    p.add_argument("--label", metavar="COL", help="ground-truth qualification column (0/1)")
+    p.add_argument("--rank", metavar="COL", help="rank within job (1 is best)")
+    p.add_argument("--id", metavar="COL", help="unique candidate id column")
+    p.add_argument(
+        "--reference-group",
+        action="append",
+        type=_key_value,
+        default=[],
+        metavar="ATTR=VALUE",
+        help="compare against this group instead of the highest",
+    )
+    p.add_argument(
+        "--intersection",
+        action="append",
+        default=[],
+        metavar="A,B",
+        help="extra attribute combination to audit",
+    )
+    p.add_argument(
+        "--min-share",
+        type=float,
+        default=0.02,
+        help="leave groups under this share out of impact ratios (default 0.02)",
+    )
+    p.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
+    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--json", metavar="OUT", help="write the JSON result to OUT ('-' for stdout)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    from biasaudit.audit import audit
+    from biasaudit.datasets import resume_study_path
+
+    options: dict[str, Any] = {}
+    data = args.data
+    if args.example:
+        example = EXAMPLES[args.example]
+        data = data or resume_study_path()
+        options = {"attributes": example["attributes"], "selected": example["selected"]}
+    if data is None:
+        raise E.ValidationError(
+            "No data given. Pass a CSV or Parquet file, or --example resume-study."
+        )
+    for name in (
+        "attributes",
+        "selected",
+        "score",
+        "threshold",
+        "top_k",
+        "top_fraction",
+        "job",
+        "label",
+        "rank",
+        "id",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = value
+    result = audit(
+        data,
+        **options,
+        per_job=args.per_job,
+        reference_group=dict(args.reference_group) or None,
+        intersections=[tuple(x.split(",")) for x in args.intersection] or None,
+        min_share=args.min_share,
+        correction=args.correction,
+        alpha=args.alpha,
+    )
+    if args.json == "-":
+        sys.stdout.write(result.to_json())
+    elif args.json:
+        result.to_json(args.json)
+    if not args.quiet and args.json != "-":
+        sys.stdout.write(result.summary())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``biasaudit`` command."""
+    parser = _Parser(prog="biasaudit", description="Audit hiring matchers for algorithmic bias.")
+    parser.add_argument("--version", action="version", version=f"biasaudit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _audit_parser(sub)
+    return parser
+
+
+def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
+    sys.stderr.write(f"biasaudit: warning: {message}\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code.
+
+    Examples
+    --------
+    >>> main(["audit", "--example", "resume-study", "--quiet"])
+    0
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    warnings.showwarning = _show_warning
+    try:
+        return {"audit": _run_audit}[args.command](args)
+    except (E.BiasAuditError, FileNotFoundError) as exc:
+        sys.stderr.write(f"biasaudit: error: {exc}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
