@@ -97,3 +97,4 @@ STATS_MISMATCH = (
     "Cannot add sufficient statistics with different {what}: {left} vs {right}. "
     "Reduce both parts with the same attributes, jobs and score bins."
 )
+NO_DATA = "No data given. Pass a CSV or Parquet file, or --example resume-study."

@@ -154,12 +154,16 @@ def audit(
         Decision rule over the score: ``score >= threshold``; the best ``top_k``
         per job; the best ``ceil(top_fraction * n)`` overall (per job with
         ``per_job=True``).
+    per_job : bool
+        Apply ``top_fraction`` within each job rather than over the pool.
     job, label, rank, id : str, optional
         Requisition, ground-truth qualification (0/1), rank within job, id.
     reference_group : mapping, optional
         E.g. ``{"race": "White"}``: ratios and tests compare against this group
         in every table whose attributes it names; otherwise against the
         highest-rate group (LL144).
+    intersections : list of tuple of str, optional
+        Extra attribute combinations to audit, e.g. ``[("sex", "age_band")]``.
     min_share : float
         Groups below this share of the known candidates of a table are
         reported but left out of impact ratios and tests (LL144 allows 2%).
