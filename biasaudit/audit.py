@@ -83,8 +83,8 @@ def _exact_auc(
     for combo in combos:
         codes = [pool.attribute_codes[a] for a in combo]
         sizes = [len(c.categories) for c in codes]
-        groups = cell_index([c.codes for c in codes], sizes)
-        out[combo] = mann_whitney_u(order, groups, int(np.prod(sizes)))
+        groups = cell_index([order.take(c.codes) for c in codes], sizes)
+        out[combo] = mann_whitney_u(order, groups, int(np.prod(sizes)), sorted_codes=True)
     return out
 
 

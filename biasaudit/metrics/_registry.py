@@ -49,10 +49,10 @@ def counts_from_cube(cube: np.ndarray) -> Counts:
     return Counts(
         n=cube.sum(axis=(-3, -2, -1)),
         selected=cube[..., 1, :, :].sum(axis=(-2, -1)),
-        label_positive=cube[..., :, 1, :].sum(axis=(-3, -1)),
+        label_positive=cube[..., :, 1, :].sum(axis=(-2, -1)),
         true_positive=cube[..., 1, 1, :].sum(axis=-1),
         false_positive=cube[..., 1, 0, :].sum(axis=-1),
-        above_median=cube[..., 1].sum(axis=(-3, -2)),
+        above_median=cube[..., 1].sum(axis=(-2, -1)),
     )
 
 
