@@ -27,6 +27,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 class _Parser(argparse.ArgumentParser):
+    """Argument parser whose usage errors exit 2 with a one-line message."""
+
     def error(self, message: str) -> None:  # exit 2 with one line, as argparse does
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -141,13 +143,27 @@ def _run_audit(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``biasaudit`` command."""
+#: Modules that add subcommands: each has ``register(subparsers) -> {name: handler}``,
+#: a handler taking the parsed arguments and returning the exit code.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def _commands(sub: Any) -> dict[str, Any]:
+    import importlib
+
+    _audit_parser(sub)
+    handlers: dict[str, Any] = {"audit": _run_audit}
+    for module in COMMAND_MODULES:
+        handlers.update(importlib.import_module(module).register(sub))
+    return handlers
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Any]]:
+    """The argument parser of the ``biasaudit`` command and its subcommand handlers."""
     parser = _Parser(prog="biasaudit", description="Audit hiring matchers for algorithmic bias.")
     parser.add_argument("--version", action="version", version=f"biasaudit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _audit_parser(sub)
-    return parser
+    return parser, _commands(sub)
 
 
 def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> None:
@@ -162,14 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["audit", "--example", "resume-study", "--quiet"])
     0
     """
-    parser = build_parser()
+    parser, handlers = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
     warnings.showwarning = _show_warning
     try:
-        return {"audit": _run_audit}[args.command](args)
+        return handlers[args.command](args)
     except (E.BiasAuditError, FileNotFoundError) as exc:
         sys.stderr.write(f"biasaudit: error: {exc}\n")
         return 2
