@@ -14,7 +14,8 @@ from biasaudit._provenance import provenance
 from biasaudit.decisions import DecisionRule, above_median, make_rule
 from biasaudit.engine import ScoreOrder, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
 from biasaudit.metrics import significance as sig
-from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, group_table
+from biasaudit.metrics._registry import METRICS
+from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
 from biasaudit.pool import CandidatePool
 from biasaudit.result import AuditResult, findings_for, verdicts_for
 
@@ -102,8 +103,12 @@ def _reduce(pool: CandidatePool, selected: np.ndarray | None) -> SufficientStats
 
 
 def _adjust(groups: pd.DataFrame, method: str) -> tuple[pd.DataFrame, int]:
-    """Correct every Z-test p-value in the audit as one family."""
-    columns = [c for c in groups.columns if c.endswith("p_value") and not c.startswith("cmh")]
+    """Correct the Z-test p-values of every family metric in the audit as one family."""
+    columns = [
+        column_names(m)["p"]
+        for m in METRICS.values()
+        if m.in_family and column_names(m)["p"] in groups
+    ]
     stacked = groups[columns].to_numpy(dtype=float).ravel()
     adjusted = sig.adjust_pvalues(stacked, method).reshape(len(groups), len(columns))
     groups = groups.copy()

@@ -195,7 +195,7 @@ class AuditResult:
                         "n": int(metric.denominator(_row_counts(row))),
                         "ratio": row[names["ratio"]],
                         "p_value": row[names["p"]],
-                        "p_value_adjusted": row[names["p_adjusted"]],
+                        "p_value_adjusted": row.get(names["p_adjusted"], np.nan),
                         "flag": flag,
                     }
                 )
@@ -235,33 +235,24 @@ class AuditResult:
 
     @classmethod
     def from_json(cls, source: str | Path) -> AuditResult:
-        """Load a result written by :meth:`to_json` (a path or a JSON string)."""
+        """Load a result written by :meth:`to_json` (a path or a JSON string).
+
+        Raises ValueError when the text is not an AuditResult of this schema
+        version.
+        """
         text = Path(source).read_text(encoding="utf-8") if _is_path(source) else str(source)
         data = json.loads(text)
+        version = data.get("schema_version") if isinstance(data, dict) else None
+        if version != SCHEMA_VERSION:
+            raise ValueError(
+                f"Not a biasaudit {SCHEMA_VERSION} result (schema_version {version!r}). "
+                "Re-run the audit with this version of biasaudit."
+            )
         groups = pd.DataFrame(data["groups"])
         for column in groups.columns:
-            if column.endswith("_ci"):
-                groups[column] = [
-                    tuple(np.nan if x is None else x for x in v) for v in groups[column]
-                ]
-            elif groups[column].dtype == object and column not in _LIST_COLUMNS:
-                continue
-        groups = groups.apply(
-            lambda c: (
-                c.astype(float)
-                if c.dtype == object
-                and all(v is None or isinstance(v, (int, float)) for v in c)
-                and c.name not in _FLAG_COLUMNS
-                else c
-            )
-        )
-        tables = tuple(
-            {**t, "summary": s}
-            for t, s in zip(
-                data["tables"],
-                [{k: v for k, v in s.items() if k != "attribute"} for s in data["summaries"]],
-            )
-        )
+            groups[column] = _restore(column, groups[column])
+        summaries = [{k: v for k, v in s.items() if k != "attribute"} for s in data["summaries"]]
+        tables = tuple({**t, "summary": s} for t, s in zip(data["tables"], summaries))
         return cls(
             groups=groups,
             tables=tables,
@@ -308,8 +299,19 @@ def _row_counts(row: pd.Series) -> Counts:
     )
 
 
-_LIST_COLUMNS = ("attribute", "group", "comparison_group")
-_FLAG_COLUMNS = ("four_fifths_violation", "flip_flop", "excluded_small")
+_TEXT_COLUMNS = ("attribute", "group", "comparison_group", "verdict", "auc_method")
+_FLAG_COLUMNS = ("four_fifths_violation", "flip_flop")
+
+
+def _restore(name: str, column: pd.Series) -> pd.Series:
+    """Undo JSON's encoding of one group column: null -> NaN, intervals -> tuples."""
+    if name.endswith("_ci"):
+        return pd.Series(
+            [tuple(np.nan if x is None else x for x in v) for v in column], index=column.index
+        )
+    if name in _TEXT_COLUMNS or name in _FLAG_COLUMNS or column.dtype == bool:
+        return column
+    return pd.to_numeric(column.astype(object).where(column.notna(), np.nan))
 
 
 def _is_path(source: str | Path) -> bool:

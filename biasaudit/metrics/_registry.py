@@ -61,7 +61,11 @@ class RateMetric:
     """A rate ``numerator / denominator`` computed per group.
 
     ``requires`` names what the pool must have (``"label"`` or ``"score"``);
-    ``key`` is the short prefix used for the metric's test columns.
+    ``key`` is the short prefix used for the metric's test columns;
+    ``in_family`` says whether its Z tests join the audit's multiple-testing
+    family (not for the base rate, a property of the data rather than of the
+    decision, nor for the false-negative rate, whose test repeats the
+    true-positive rate's).
     """
 
     name: str
@@ -70,6 +74,7 @@ class RateMetric:
     denominator: Callable[[Counts], np.ndarray]
     requires: str | None
     description: str
+    in_family: bool = True
 
 
 METRICS: dict[str, RateMetric] = {
@@ -98,6 +103,7 @@ METRICS: dict[str, RateMetric] = {
             lambda c: c.n,
             "label",
             "Share of the group that is qualified (label positive).",
+            in_family=False,
         ),
         RateMetric(
             "true_positive_rate",
@@ -122,6 +128,7 @@ METRICS: dict[str, RateMetric] = {
             lambda c: c.label_positive,
             "label",
             "Share of qualified candidates not selected.",
+            in_family=False,
         ),
         RateMetric(
             "precision",
