@@ -120,7 +120,7 @@ def test_katz_ratio_ci_coverage_simulation():
     x2 = rng.binomial(40, 0.4, draws)
     keep = x2 > 0
     lo, hi = katz_ratio_ci(x1[keep], np.full(keep.sum(), 15), x2[keep], np.full(keep.sum(), 40))
-    small_coverage = float(np.mean((lo <= 0.25) & (0.25 <= hi)))
+    small_coverage = float(np.mean((lo <= 0.25) & (hi >= 0.25)))
     assert 0.90 <= small_coverage <= 0.995
 
 
@@ -143,7 +143,9 @@ def test_two_proportion_z_hand_computed():
 def test_two_proportion_z_equal_extreme_rates_and_empty_groups():
     # Both rates 0, or both 1: the pooled variance is 0 and no difference is
     # observed, so Z = 0 and p = 1. An empty group gives NaN.
-    z, p = two_proportion_z(arr(0, 10, 3, 2), arr(10, 10, 0, 5), arr(0, 20, 1, 1), arr(20, 20, 5, 0))
+    z, p = two_proportion_z(
+        arr(0, 10, 3, 2), arr(10, 10, 0, 5), arr(0, 20, 1, 1), arr(20, 20, 5, 0)
+    )
     assert z[:2].tolist() == [0.0, 0.0]
     assert p[:2].tolist() == [1.0, 1.0]
     assert np.isnan(z[2:]).all() and np.isnan(p[2:]).all()
@@ -199,7 +201,7 @@ def test_fisher_exact_empty_group_is_nan():
     assert np.isnan(p).all() and np.isnan(mid).all()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     n1=st.integers(1, 30),
     n2=st.integers(1, 30),
