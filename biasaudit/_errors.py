@@ -91,10 +91,76 @@ UNREADABLE_FILE = (
 )
 UNKNOWN_FILE_TYPE = (
     "Cannot tell the format of {path!r} from its extension. "
-    "Use a .csv, .csv.gz, .parquet or .pq file."
+    "Use a .csv (optionally .gz, .bz2, .zip or .xz compressed), .tsv, .parquet or .pq file."
 )
 STATS_MISMATCH = (
     "Cannot add sufficient statistics with different {what}: {left} vs {right}. "
     "Reduce both parts with the same attributes, jobs and score bins."
 )
 NO_DATA = "No data given. Pass a CSV or Parquet file, or --example resume-study."
+
+# -- synthetic pools (biasaudit.synth) and real-data loaders (biasaudit.loaders) --
+UNKNOWN_BIAS_KNOB = (
+    "Unknown bias knob {name!r}. Known knobs: {known}. "
+    "Write a knob as [KNOB:]ATTRIBUTE=GROUP:VALUE, e.g. 'direct:race=Black or African American:0.7'."
+)
+BAD_BIAS_SPEC = (
+    "Cannot read the bias knob {text!r}. "
+    "Write it as [KNOB:]ATTRIBUTE=GROUP:VALUE, e.g. 'race=Black or African American:0.7'."
+)
+BAD_BIAS_TARGET = (
+    "Bias knob {knob!r} names {what} {value!r}, which the pool does not have. "
+    "Choose one of: {choices}."
+)
+BAD_BIAS_VALUE = "Bias knob {knob!r} has value {value!r}; it must be {expected}. {fix}"
+DUPLICATE_BIAS_KNOB = (
+    "Bias knob {knob!r} is given twice (values {values}). Give each knob once per group."
+)
+UNREACHABLE_BIAS = (
+    "Bias knob {knob!r} asks for an impact ratio of {value}, which this knob cannot reach: "
+    "with its settings it spans [{low:.3f}, {high:.3f}]. "
+    "Ask for a ratio inside that range, or use the 'direct' knob."
+)
+BAD_SHARES = (
+    "Shares of {attribute!r} must be non-negative and sum to 1; got {shares} (sum {total:.6g}). "
+    "Fix the shares so that they add up to 1."
+)
+UNKNOWN_SHARE_GROUP = (
+    "Shares of {attribute!r} name unknown group(s) {groups}. Known groups: {known}. "
+    "Use those names (or leave the group out)."
+)
+UNKNOWN_SYNTH_ATTRIBUTE = (
+    "Unknown synthetic attribute {name!r}. Available: {known}. Pass attributes=[...] with those."
+)
+BAD_SYNTH_ARGUMENT = "{name} must be {expected}; got {value!r}. {fix}"
+MISSING_DUCKDB = (
+    "Reading a DuckDB database needs the optional package 'duckdb'; install it with: "
+    "pip install 'biasaudit[duckdb]'"
+)
+BAD_MAPPING_FILE = "Could not read the mapping file {path!r}: {error}. {fix}"
+MAPPING_MISSING_COLUMNS = (
+    "The mapping names column(s) {missing} that the data does not have. "
+    "Columns present: {present}. Fix [columns] in {path!r}."
+)
+MAPPING_NO_ATTRIBUTES = (
+    "The mapping {path!r} names no protected attribute in [columns]. "
+    "Add a line such as sex = \"gender\" (any key other than {roles} is an attribute)."
+)
+UNMAPPABLE_VALUES = (
+    "Column {column!r} has {count} value(s) that cannot be mapped to the {target} categories "
+    "(value: rows): {values}. Add them to [categories.{column}] in the mapping, e.g. "
+    "{example!r} = \"Unknown\", or fix the data."
+)
+BAD_CATEGORY_TARGET = (
+    "[categories.{column}] maps {value!r} to {target!r}, which is not an {kind} category. "
+    "Use one of: {allowed}."
+)
+SQL_FAILED = "The SQL query failed on {database!r}: {error}. Check the query and the table names."
+UNKNOWN_DATA_FORMAT = (
+    "Cannot tell the format of {path!r}. Use a .csv, .tsv, .parquet, .jsonl, .ndjson, "
+    ".duckdb, .sqlite or .db file, or pass format=..."
+)
+SQL_NEEDS_QUERY = (
+    "{path!r} is a database; say what to read with query=\"SELECT ...\" "
+    "(or query = \"...\" under [source] in the mapping)."
+)

@@ -65,7 +65,8 @@ def read_table(path: str | Path) -> Any:
             return pd.read_csv(path, sep=sep)
         return pd.read_parquet(path)
     except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        text = str(exc).strip()
+        first_line = text.splitlines()[0].rstrip(".") if text else type(exc).__name__
         raise E.ValidationError(
             E.UNREADABLE_FILE.format(path=str(path), kind=kind, error=first_line)
         ) from exc

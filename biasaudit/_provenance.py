@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import platform
 from importlib import metadata as _metadata
 from typing import Any
@@ -16,15 +17,24 @@ __all__ = ["provenance", "versions"]
 _DEPENDENCIES = ("numpy", "pandas", "scipy", "pyarrow", "narwhals", "scikit-learn")
 
 
-def versions() -> dict[str, str]:
-    """Versions of biasaudit, Python and the libraries that compute the numbers."""
-    out = {"biasaudit": __version__, "python": platform.python_version()}
+@functools.lru_cache(maxsize=1)
+def _installed_versions() -> tuple[tuple[str, str], ...]:
+    out = []
     for name in _DEPENDENCIES:
         try:
-            out[name] = _metadata.version(name)
+            out.append((name, _metadata.version(name)))
         except _metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+            out.append((name, "not installed"))
+    return tuple(out)
+
+
+def versions() -> dict[str, str]:
+    """Versions of biasaudit, Python and the libraries that compute the numbers."""
+    return {
+        "biasaudit": __version__,
+        "python": platform.python_version(),
+        **dict(_installed_versions()),
+    }
 
 
 def provenance(

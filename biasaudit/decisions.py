@@ -42,6 +42,13 @@ class DecisionRule:
         return {"rule": self.name, **asdict(self)}  # type: ignore[call-overload]
 
 
+def _is_real(value: Any) -> bool:
+    """A Python or NumPy real number, but not a boolean."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
 def _scores(pool: CandidatePool, rule: str) -> np.ndarray:
     if "score" not in pool.arrays:
         raise E.ValidationError(E.RULE_NEEDS_SCORE.format(rule=rule))
@@ -87,7 +94,7 @@ class Threshold(DecisionRule):
     name = "threshold"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.threshold, (int, float)) or not math.isfinite(self.threshold):
+        if not _is_real(self.threshold) or not math.isfinite(self.threshold):
             raise E.ValidationError(
                 E.BAD_RULE_VALUE.format(
                     name="threshold",
@@ -202,7 +209,7 @@ class TopFraction(DecisionRule):
     name = "top_fraction"
 
     def __post_init__(self) -> None:
-        ok = isinstance(self.fraction, (int, float)) and 0 < self.fraction <= 1
+        ok = _is_real(self.fraction) and 0 < self.fraction <= 1
         if not ok:
             raise E.ValidationError(
                 E.BAD_RULE_VALUE.format(

@@ -74,7 +74,8 @@ def _encode(array: pa.Array, unknown_values: Sequence[str]) -> Codes:
     dictionary = array.dictionary.to_pylist()
     indices = pc.fill_null(array.indices, 0).to_numpy(zero_copy_only=False)
     null = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    unknown_set = {str(u) for u in unknown_values}
+    # The explicit category's own name is always unknown, so it can never appear twice.
+    unknown_set = {str(u) for u in unknown_values} | {UNKNOWN}
     known = [v for v in dict.fromkeys(dictionary) if v is not None and str(v) not in unknown_set]
     ordered = _sorted_labels(known)
     position = {value: i for i, value in enumerate(ordered)}
