@@ -10,7 +10,6 @@ from typing import Any
 
 from biasaudit._version import __version__
 from biasaudit.engine import SufficientStats
-from biasaudit.pool import CandidatePool
 
 __all__ = ["provenance", "versions"]
 
@@ -38,24 +37,29 @@ def versions() -> dict[str, str]:
 
 
 def provenance(
-    pool: CandidatePool,
+    source: dict[str, Any],
     stats: SufficientStats,
     config: dict[str, Any],
     metadata: dict[str, Any] | None,
     warnings: list[str],
 ) -> dict[str, Any]:
-    """Everything needed to trace an audit back to its input and settings."""
+    """Everything needed to trace an audit back to its input and settings.
+
+    ``source`` describes the input (``source``, ``sha256``, ``sha256_of``,
+    ``roles``, ``rows``, ``unknown`` counts and the ``engine`` that reduced it).
+    """
     return {
         "input": {
-            "source": pool.source,
-            "sha256": pool.sha256,
-            "sha256_of": "file bytes" if pool.source != "dataframe" else "role columns",
-            "roles": pool.roles,
+            "source": source["source"],
+            "sha256": source["sha256"],
+            "sha256_of": source["sha256_of"],
+            "roles": source["roles"],
+            "engine": source.get("engine", "numpy"),
         },
         "rows": {
-            "total": pool.n_rows,
-            "unknown": pool.unknown_counts(),
-            "jobs": len(stats.jobs) if pool.job is not None else None,
+            "total": source["rows"],
+            "unknown": source["unknown"],
+            "jobs": len(stats.jobs) if source["roles"].get("job") is not None else None,
         },
         "configuration": config,
         "metadata": dict(metadata or {}),

@@ -19,7 +19,7 @@ from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group
 from biasaudit.pool import CandidatePool
 from biasaudit.result import AuditResult, findings_for, verdicts_for
 
-__all__ = ["audit", "combinations_for"]
+__all__ = ["audit", "combinations_for", "pool_source", "result_from_stats"]
 
 
 def combinations_for(
@@ -207,24 +207,7 @@ def audit(
             rank=rank,
             id=id,
         )
-    if correction not in ("holm", "bh", "none"):
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(
-                name="correction",
-                expected="'holm', 'bh' or 'none'",
-                value=correction,
-                fix="Pass correction='holm'.",
-            )
-        )
-    if not 0 <= min_share < 1:
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(
-                name="min_share",
-                expected="a number in [0, 1)",
-                value=min_share,
-                fix="Pass e.g. min_share=0.02.",
-            )
-        )
+    _check_options(correction, min_share)
     rule_given = any(v is not None for v in (threshold, top_k, top_fraction))
     if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
         raise E.ValidationError(E.NO_DECISION)
@@ -244,6 +227,42 @@ def audit(
     selection, decision = _decide(pool, rule)
     stats = _reduce(pool, selection)
     auc = _exact_auc(pool, combos) if exact_auc and stats.has_label and pool.score else {}
+    return result_from_stats(
+        stats,
+        source=pool_source(pool),
+        spec=spec,
+        combinations=combos,
+        decision=decision,
+        correction=correction,
+        exact_auc=auc,
+        metadata=metadata,
+    )
+
+
+def _check_options(correction: str, min_share: float) -> None:
+    if correction not in ("holm", "bh", "none"):
+        raise E.ValidationError(
+            E.BAD_RULE_VALUE.format(
+                name="correction",
+                expected="'holm', 'bh' or 'none'",
+                value=correction,
+                fix="Pass correction='holm'.",
+            )
+        )
+    if not 0 <= min_share < 1:
+        raise E.ValidationError(
+            E.BAD_RULE_VALUE.format(
+                name="min_share",
+                expected="a number in [0, 1)",
+                value=min_share,
+                fix="Pass e.g. min_share=0.02.",
+            )
+        )
+
+
+def _tables(
+    stats: SufficientStats, combos: list[tuple[str, ...]], spec: TableSpec, auc: Mapping
+) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
     frames, tables = [], []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -253,23 +272,33 @@ def audit(
             tables.append(info)
     for w in caught:
         warnings.warn_explicit(w.message, w.category, __file__, 0)
-    groups, family = _adjust(pd.concat(frames, ignore_index=True), correction)
-    primary = "selection_rate" if stats.has_selection else "scoring_rate"
-    groups["verdict"] = verdicts_for(groups, primary, alpha)
-    config = {
-        "attributes": list(pool.attributes),
+    return frames, tables, [str(w.message) for w in caught]
+
+
+def _configuration(
+    stats: SufficientStats,
+    spec: TableSpec,
+    combos: list,
+    decision: dict,
+    correction: str,
+    family: int,
+) -> dict[str, Any]:
+    return {
+        "attributes": list(stats.attributes),
         "combinations": [list(c) for c in combos],
         "decision": decision,
-        "primary_metric": primary,
-        "min_share": min_share,
+        "primary_metric": "selection_rate" if stats.has_selection else "scoring_rate",
+        "min_share": spec.min_share,
         "reference_group": spec.reference or None,
-        "alpha": alpha,
-        "confidence": confidence,
+        "alpha": spec.alpha,
+        "confidence": spec.confidence,
         "four_fifths_threshold": FOUR_FIFTHS,
         "multiple_testing": {
             "method": correction,
             "family_size": family,
-            "family": "every two-proportion Z test in this audit",
+            "family": "two-proportion Z tests of "
+            + ", ".join(m.name for m in METRICS.values() if m.in_family)
+            + " for every group of every table",
         },
         "intervals": {
             "rates": "Wilson score",
@@ -277,10 +306,46 @@ def audit(
         },
         "scoring_threshold": stats.scoring_threshold,
     }
+
+
+def pool_source(pool: CandidatePool) -> dict[str, Any]:
+    """What the provenance records about an in-memory pool."""
+    return {
+        "source": pool.source,
+        "sha256": pool.sha256,
+        "sha256_of": "file bytes" if pool.source != "dataframe" else "role columns",
+        "roles": pool.roles,
+        "rows": pool.n_rows,
+        "unknown": pool.unknown_counts(),
+        "engine": "numpy",
+    }
+
+
+def result_from_stats(
+    stats: SufficientStats,
+    *,
+    source: Mapping[str, Any],
+    spec: TableSpec,
+    combinations: list[tuple[str, ...]],
+    decision: dict[str, Any],
+    correction: str = "holm",
+    exact_auc: Mapping | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> AuditResult:
+    """Every metric, test, verdict and finding from sufficient statistics.
+
+    This is where every engine meets: the in-memory engine, DuckDB and Dask
+    all reduce their data to :class:`SufficientStats` and call this.
+    """
+    frames, tables, warned = _tables(stats, combinations, spec, exact_auc or {})
+    groups, family = _adjust(pd.concat(frames, ignore_index=True), correction)
+    config = _configuration(stats, spec, combinations, decision, correction, family)
+    primary = config["primary_metric"]
+    groups["verdict"] = verdicts_for(groups, primary, spec.alpha)
     return AuditResult(
         groups=groups,
         tables=tuple(tables),
-        findings=tuple(findings_for(groups, primary, alpha)),
-        provenance=provenance(pool, stats, config, metadata, [str(w.message) for w in caught]),
+        findings=tuple(findings_for(groups, primary, spec.alpha)),
+        provenance=provenance(source, stats, config, metadata, warned),
         stats=stats,
     )
