@@ -13,6 +13,7 @@ from biasaudit import _errors as E
 from biasaudit._provenance import provenance
 from biasaudit.decisions import DecisionRule, above_median, make_rule
 from biasaudit.engine import ScoreOrder, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
+from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, reduce_duckdb
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
@@ -47,15 +48,16 @@ def combinations_for(
     return combos
 
 
-def _reference(reference_group: Mapping[str, Any] | None, pool: CandidatePool) -> dict[str, str]:
+def _reference(
+    reference_group: Mapping[str, Any] | None, known_groups: Mapping[str, list[str]]
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for attribute, value in (reference_group or {}).items():
-        if attribute not in pool.attribute_codes:
+        if attribute not in known_groups:
             raise E.ValidationError(
-                E.BAD_REFERENCE_ATTRIBUTE.format(column=attribute, attributes=list(pool.attributes))
+                E.BAD_REFERENCE_ATTRIBUTE.format(column=attribute, attributes=list(known_groups))
             )
-        code = pool.attribute_codes[attribute]
-        known = list(code.categories[: code.n_known])
+        known = known_groups[attribute]
         if str(value) not in known:
             raise E.ValidationError(
                 E.BAD_REFERENCE.format(value=str(value), column=attribute, groups=known)
@@ -194,6 +196,8 @@ def audit(
     >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
+    if is_lake_path(data) or _is_relation(data):
+        return _audit_duckdb(data, attributes, locals())
     if isinstance(data, CandidatePool):
         pool = data
     else:
@@ -222,7 +226,8 @@ def audit(
         if rule_given or pool.selected is not None
         else None
     )
-    spec = TableSpec(min_share, confidence, alpha, _reference(reference_group, pool))
+    known = {a: list(c.categories[: c.n_known]) for a, c in pool.attribute_codes.items()}
+    spec = TableSpec(min_share, confidence, alpha, _reference(reference_group, known))
     combos = combinations_for(pool.attributes, intersections)
     selection, decision = _decide(pool, rule)
     stats = _reduce(pool, selection)
@@ -236,6 +241,72 @@ def audit(
         correction=correction,
         exact_auc=auc,
         metadata=metadata,
+    )
+
+
+def _is_relation(data: Any) -> bool:
+    return type(data).__module__.startswith("duckdb") and hasattr(data, "query")
+
+
+def _rule_dict(options: Mapping[str, Any]) -> dict[str, Any]:
+    given = [k for k in ("threshold", "top_k", "top_fraction") if options[k] is not None]
+    make_rule(  # validates the values and that at most one rule is given
+        selected=options["selected"],
+        threshold=options["threshold"],
+        top_k=options["top_k"],
+        top_fraction=options["top_fraction"],
+    )
+    if not given:
+        if options["selected"] is not None:
+            return {"rule": "given"}
+        if options["score"] is None:
+            raise E.ValidationError(E.NO_DECISION)
+        return {"rule": "none"}
+    name = given[0]
+    if options["score"] is None:
+        raise E.ValidationError(E.RULE_NEEDS_SCORE.format(rule=name))
+    if name == "top_k":
+        return {"rule": "top_k", "k": int(options["top_k"])}
+    if name == "top_fraction":
+        return {
+            "rule": "top_fraction",
+            "fraction": float(options["top_fraction"]),
+            "per_job": bool(options["per_job"]),
+        }
+    return {"rule": "threshold", "threshold": float(options["threshold"])}
+
+
+def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
+    """The same audit, reduced by SQL in DuckDB (a relation, or Parquet files)."""
+    _check_options(options["correction"], options["min_share"])
+    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
+    stats, source, auc, decision = reduce_duckdb(
+        DuckDBSource.from_data(data),
+        attributes=attrs,
+        rule=_rule_dict(options),
+        roles=roles,
+        exact_auc=options["exact_auc"],
+    )
+    known = {
+        a: list(c[: len(c) - int(u)])
+        for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
+    }
+    spec = TableSpec(
+        options["min_share"],
+        options["confidence"],
+        options["alpha"],
+        _reference(options["reference_group"], known),
+    )
+    return result_from_stats(
+        stats,
+        source=source,
+        spec=spec,
+        combinations=combinations_for(attrs, options["intersections"]),
+        decision=decision,
+        correction=options["correction"],
+        exact_auc=auc,
+        metadata=options["metadata"],
     )
 
 

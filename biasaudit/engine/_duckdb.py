@@ -1,0 +1,441 @@
+"""The DuckDB engine: the reduction runs as SQL where the data lives.
+
+A DuckDB relation, a DuckDB table or a folder / glob of Parquet files is reduced
+to :class:`SufficientStats` by a handful of ``GROUP BY`` queries; only the
+grouped counts (cells x jobs x 8 outcomes, and the histograms) come into Python,
+so datasets larger than memory are audited with bounded memory.
+"""
+
+from __future__ import annotations
+
+import glob as _glob
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from biasaudit import _errors as E
+from biasaudit.engine._numpy import DEFAULT_BINS
+from biasaudit.engine._stats import SufficientStats
+from biasaudit.pool import UNKNOWN, _sorted_labels
+
+__all__ = ["DuckDBSource", "is_lake_path", "reduce_duckdb"]
+
+_MAX_SHOWN = 5
+
+
+def _require_duckdb() -> Any:
+    try:
+        import duckdb
+    except ImportError as exc:  # pragma: no cover - exercised without the extra
+        raise ImportError(E.MISSING_DUCKDB) from exc
+    return duckdb
+
+
+def is_lake_path(data: Any) -> bool:
+    """Whether ``data`` names a folder or a glob of Parquet files (DuckDB engine).
+
+    Examples
+    --------
+    >>> is_lake_path("lake/*.parquet"), is_lake_path("pool.csv")
+    (True, False)
+    """
+    if not isinstance(data, (str, Path)):
+        return False
+    text = str(data)
+    return any(c in text for c in "*?[") or Path(text).is_dir()
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(value: float) -> str:
+    """An exact SQL double literal."""
+    return f"CAST({float(value)!r} AS DOUBLE)"
+
+
+@dataclass
+class DuckDBSource:
+    """A relation to audit and what the provenance says about it."""
+
+    relation: Any
+    source: str
+    files: list[str]
+
+    @classmethod
+    def from_data(cls, data: Any) -> DuckDBSource:
+        """Open a relation, a folder of Parquet files or a glob."""
+        duckdb = _require_duckdb()
+        if isinstance(data, duckdb.DuckDBPyRelation):
+            return cls(data, "duckdb relation", [])
+        text = str(data)
+        pattern = str(Path(text) / "**" / "*.parquet") if Path(text).is_dir() else text
+        files = sorted(_glob.glob(pattern, recursive=True))
+        if not files:
+            raise E.ValidationError(E.MISSING_FILE.format(path=text))
+        return cls(duckdb.read_parquet(files), text, files)
+
+    def sha256(self, stats: SufficientStats) -> tuple[str, str]:
+        """SHA-256 of the files' bytes (in name order), else of the statistics."""
+        digest = hashlib.sha256()
+        if self.files:
+            for name in self.files:
+                with open(name, "rb") as handle:
+                    while block := handle.read(1 << 22):
+                        digest.update(block)
+            return digest.hexdigest(), "file bytes"
+        digest.update(repr((stats.attributes, stats.categories, stats.jobs)).encode())
+        digest.update(np.ascontiguousarray(stats.cube).tobytes())
+        return digest.hexdigest(), "sufficient statistics (DuckDB relation)"
+
+
+class _Query:
+    """Runs SQL against one relation, named ``src`` inside the query."""
+
+    def __init__(self, relation: Any) -> None:
+        self.relation = relation
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.relation.query("src", sql).fetchall()
+
+
+def _check_columns(relation: Any, roles: dict[str, Any], attributes: Sequence[str]) -> None:
+    present = list(relation.columns)
+    if not attributes:
+        raise E.ValidationError(E.MISSING_ATTRIBUTES.format(present=present))
+    for column in attributes:
+        if column not in present:
+            raise E.ValidationError(
+                E.MISSING_COLUMN.format(column=column, present=present, role="attributes")
+            )
+    for role, column in roles.items():
+        if column is not None and column not in present:
+            raise E.ValidationError(
+                E.MISSING_COLUMN.format(column=column, present=present, role=role)
+            )
+
+
+def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
+    ident = _q(id_column) if id_column else "rn"
+    rows = q.rows(
+        f"SELECT {ident} FROM (SELECT *, row_number() OVER () - 1 AS rn FROM src) "
+        f"WHERE {where} ORDER BY rn LIMIT {_MAX_SHOWN}"
+    )
+    return [r[0] for r in rows]
+
+
+def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
+    kind = str(dict(zip(relation.columns, relation.types))[column]).upper()
+    numeric = any(t in kind for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "BOOL"))
+    if not numeric:
+        examples = [r[0] for r in q.rows(f"SELECT {_q(column)} FROM src LIMIT 3")]
+        raise E.ValidationError(
+            E.NON_NUMERIC_SCORE.format(column=column, dtype=kind.lower(), examples=examples)
+        )
+    bad = f"({_q(column)} IS NULL OR NOT isfinite(CAST({_q(column)} AS DOUBLE)))"
+    count = q.rows(f"SELECT count(*) FROM src WHERE {bad}")[0][0]
+    if count:
+        raise E.ValidationError(
+            E.NON_FINITE_SCORE.format(column=column, count=count, ids=_row_ids(q, bad, ids))
+        )
+
+
+def _validate_binary(q: _Query, column: str, role: str, ids: str | None) -> None:
+    col = _q(column)
+    nulls = q.rows(f"SELECT count(*) FROM src WHERE {col} IS NULL")[0][0]
+    if nulls:
+        raise E.ValidationError(
+            E.MISSING_BINARY.format(
+                column=column, role=role, count=nulls, ids=_row_ids(q, f"{col} IS NULL", ids)
+            )
+        )
+    text = f"CAST({col} AS VARCHAR)"
+    ok = "('0', '1', 'true', 'false', '0.0', '1.0')"
+    values = q.rows(f"SELECT DISTINCT {col} FROM src WHERE lower({text}) NOT IN {ok} LIMIT 50")
+    if values:
+        offending = _sorted_labels([v[0] for v in values])[:_MAX_SHOWN]
+        raise E.ValidationError(E.NOT_BINARY.format(column=column, role=role, values=offending))
+
+
+def _validate_ids(q: _Query, column: str) -> None:
+    dup = q.rows(
+        f"SELECT {_q(column)} FROM src GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {_MAX_SHOWN}"
+    )
+    if dup:
+        count = q.rows(
+            f"SELECT count(*) FROM (SELECT 1 FROM src GROUP BY {_q(column)} HAVING count(*) > 1)"
+        )[0][0]
+        raise E.ValidationError(
+            E.DUPLICATE_IDS.format(column=column, count=count, values=[d[0] for d in dup])
+        )
+
+
+def _decision_sql(
+    rule: dict[str, Any], roles: dict[str, Any], q: _Query
+) -> tuple[str | None, dict[str, Any]]:
+    """SQL expression of the decision (0/1) and the facts recorded about it."""
+    kind = rule["rule"]
+    if kind == "none":
+        return None, {"rule": "none (scoring rate only)"}
+    if kind == "given":
+        return f"CAST(CAST({_q(roles['selected'])} AS DOUBLE) AS INTEGER)", {
+            "rule": "given",
+            "column": roles["selected"],
+        }
+    score = _q(roles["score"])
+    if kind == "threshold":
+        return f"CAST(CAST({score} AS DOUBLE) >= {_lit(rule['threshold'])} AS INTEGER)", {
+            "rule": "threshold",
+            "threshold": rule["threshold"],
+            "score_column": roles["score"],
+        }
+    per_job = roles["job"] is not None and (kind == "top_k" or rule.get("per_job"))
+    part = f"PARTITION BY {_q(roles['job'])}" if per_job else ""
+    tie = f", {_q(roles['id'])}" if roles.get("id") else ""
+    order = f"ORDER BY {score} DESC{tie}"
+    if kind == "top_k":
+        quota = str(int(rule["k"]))
+    else:
+        quota = f"ceil({_lit(rule['fraction'])} * count(*) OVER ({part}) - 1e-9)"
+    facts = {
+        "rule": kind,
+        **{k: v for k, v in rule.items() if k != "rule"},
+        "score_column": roles["score"],
+        "tie_break": "id column" if tie else "unspecified (DuckDB has no row order)",
+    }
+    return f"CAST(row_number() OVER ({part} {order}) <= {quota} AS INTEGER)", facts
+
+
+def _encode_values(values: list[Any], unknown_values: Sequence[str]) -> tuple[dict, tuple, bool]:
+    """Map raw values to codes as the in-memory engine does (sorted, Unknown last)."""
+    unknown = {str(u) for u in unknown_values} | {UNKNOWN}
+    known = _sorted_labels(
+        [v for v in dict.fromkeys(values) if v is not None and str(v) not in unknown]
+    )
+    code = {v: i for i, v in enumerate(known)}
+    has_unknown = any(v is None or str(v) in unknown for v in values)
+    mapping = {v: code.get(v, len(known)) for v in set(values)}
+    labels = tuple(str(v) for v in known) + ((UNKNOWN,) if has_unknown else ())
+    return mapping, labels, has_unknown
+
+
+def reduce_duckdb(
+    source: DuckDBSource,
+    *,
+    attributes: Sequence[str],
+    rule: dict[str, Any],
+    roles: dict[str, Any],
+    unknown_values: Sequence[str] = ("Unknown", "unknown", "UNKNOWN", ""),
+    n_bins: int = DEFAULT_BINS,
+    exact_auc: bool = True,
+) -> tuple[SufficientStats, dict[str, Any], dict, dict[str, Any]]:
+    """Reduce a DuckDB relation to sufficient statistics with SQL.
+
+    Parameters
+    ----------
+    source : DuckDBSource
+        The relation (or Parquet files) to audit.
+    attributes : sequence of str
+        Protected-attribute columns.
+    rule : dict
+        ``{"rule": "given" | "threshold" | "top_k" | "top_fraction" | "none", ...}``.
+    roles : dict
+        Columns for ``selected``, ``score``, ``label``, ``job`` and ``id``.
+    unknown_values : sequence of str
+        Attribute spellings that mean unknown.
+    n_bins : int
+        Histogram bins.
+    exact_auc : bool
+        Compute exact per-group Mann-Whitney statistics with window functions.
+
+    Returns
+    -------
+    stats, source_info, exact_auc, decision
+    """
+    relation, q = source.relation, _Query(source.relation)
+    _check_columns(relation, roles, attributes)
+    n_rows = q.rows("SELECT count(*) FROM src")[0][0]
+    if n_rows == 0:
+        raise E.ValidationError(E.EMPTY_POOL)
+    if roles.get("id"):
+        _validate_ids(q, roles["id"])
+    for role in ("score", "rank"):
+        if roles.get(role):
+            _validate_numeric(q, relation, roles[role], role, roles.get("id"))
+    for role in ("selected", "label"):
+        if roles.get(role):
+            _validate_binary(q, roles[role], role, roles.get("id"))
+    decision_sql, decision = _decision_sql(rule, roles, q)
+    score = f"CAST({_q(roles['score'])} AS DOUBLE)" if roles.get("score") else None
+    median = low = high = None
+    if score:
+        sql = f"SELECT median({score}), min({score}), max({score}) FROM src"
+        median, low, high = q.rows(sql)[0]
+    stats, info = _grouped(
+        q, attributes, roles, decision_sql, score, median, (low, high), unknown_values, n_bins
+    )
+    if decision.get("rule") in ("top_k", "top_fraction"):
+        decision["jobs"] = len(stats.jobs)
+    auc = (
+        _exact_u(q, attributes, roles, score, info)
+        if exact_auc and score and roles.get("label")
+        else {}
+    )
+    sha, sha_of = source.sha256(stats)
+    source_info = {
+        "source": source.source,
+        "sha256": sha,
+        "sha256_of": sha_of,
+        "roles": {
+            "attributes": list(attributes),
+            **{k: roles.get(k) for k in ("job", "label", "score", "selected", "rank", "id")},
+        },
+        "rows": int(n_rows),
+        "unknown": info["unknown_counts"],
+        "engine": "duckdb",
+    }
+    return stats, source_info, auc, decision
+
+
+def _grouped(
+    q: _Query,
+    attributes: Sequence[str],
+    roles: dict,
+    decision_sql: str | None,
+    score: str | None,
+    median: float | None,
+    bin_range: tuple,
+    unknown_values: Sequence[str],
+    n_bins: int,
+) -> tuple[SufficientStats, dict]:
+    attrs = [f"{_q(a)} AS a{i}" for i, a in enumerate(attributes)]
+    job = _q(roles["job"]) if roles.get("job") else "'(all)'"
+    label = f"CAST(CAST({_q(roles['label'])} AS DOUBLE) AS INTEGER)" if roles.get("label") else "0"
+    above = f"CAST({score} > {_lit(median)} AS INTEGER)" if score else "0"
+    sel = decision_sql or "0"
+    keys = ", ".join(f"a{i}" for i in range(len(attributes)))
+    inner = (
+        f"SELECT {', '.join(attrs)}, {job} AS j, {sel} AS s, {label} AS l, {above} AS ab, "
+        f"{score or '0'} AS x FROM src"
+    )
+    rows = q.rows(
+        f"SELECT {keys}, j, s, l, ab, count(*), sum(x), sum(x * x) FROM ({inner}) GROUP BY ALL"
+    )
+    k = len(attributes)
+    maps, labels, unknown_flags = [], [], []
+    for i in range(k):
+        mapping, names, has_unknown = _encode_values([r[i] for r in rows], unknown_values)
+        maps.append(mapping)
+        labels.append(names)
+        unknown_flags.append(has_unknown)
+    raw_jobs = {r[k] for r in rows}
+    jobs = _sorted_labels([j for j in raw_jobs if j is not None]) + (
+        [None] if None in raw_jobs else []
+    )
+    job_code = {j: i for i, j in enumerate(jobs)}
+    sizes = [len(names) for names in labels] + [len(jobs)]
+    cube = np.zeros((*sizes, 2, 2, 2), dtype=np.int64)
+    ssum = np.zeros(sizes)
+    ssq = np.zeros(sizes)
+    for r in rows:
+        cell = (*(maps[i][r[i]] for i in range(k)), job_code[r[k]])
+        cube[(*cell, int(r[k + 1]), int(r[k + 2]), int(r[k + 3]))] += r[k + 4]
+        ssum[cell] += r[k + 5] or 0.0
+        ssq[cell] += r[k + 6] or 0.0
+    info = {"maps": maps, "labels": labels, "unknown_counts": {}}
+    for i, a in enumerate(attributes):
+        info["unknown_counts"][a] = (
+            int(cube.take(len(labels[i]) - 1, axis=i).sum()) if unknown_flags[i] else 0
+        )
+    for i, a in enumerate(attributes):
+        known = len(labels[i]) - int(unknown_flags[i])
+        if known < 2:
+            raise E.ValidationError(E.SINGLE_GROUP.format(column=a, groups=list(labels[i][:known])))
+    stats = dict(
+        attributes=tuple(attributes),
+        categories=tuple(labels),
+        has_unknown=tuple(unknown_flags),
+        jobs=tuple(UNKNOWN if j is None else str(j) for j in jobs),
+        cube=cube,
+        has_label=bool(roles.get("label")),
+        has_selection=decision_sql is not None,
+        scoring_threshold=float(median) if score else None,
+    )
+    if score:
+        hist = _histograms(q, attributes, roles, score, bin_range, n_bins, maps, sizes[:-1])
+        stats.update(
+            score_sum=ssum,
+            score_sq=ssq,
+            hist=hist,
+            bin_range=(float(bin_range[0]), float(bin_range[1])),
+        )
+    return SufficientStats(**stats), info
+
+
+def _histograms(
+    q: _Query,
+    attributes: Sequence[str],
+    roles: dict,
+    score: str,
+    bin_range: tuple,
+    n_bins: int,
+    maps: list[dict],
+    sizes: list[int],
+) -> np.ndarray:
+    low, high = float(bin_range[0]), float(bin_range[1])
+    scale = n_bins / ((high - low) or 1.0)
+    # Same arithmetic as the in-memory engine: trunc((score - low) * scale), clipped.
+    index = f"least(greatest(trunc(({score} - {_lit(low)}) * {_lit(scale)}), 0), {n_bins - 1})"
+    label = f"CAST(CAST({_q(roles['label'])} AS DOUBLE) AS INTEGER)" if roles.get("label") else "0"
+    attrs = ", ".join(_q(a) for a in attributes)
+    rows = q.rows(
+        f"SELECT {attrs}, {label} AS l, CAST({index} AS BIGINT) AS b, count(*) FROM src "
+        "GROUP BY ALL"
+    )
+    k = len(attributes)
+    hist = np.zeros((*sizes, 2, n_bins), dtype=np.int64)
+    for r in rows:
+        cell = tuple(maps[i][r[i]] for i in range(k))
+        hist[(*cell, int(r[k]), int(r[k + 1]))] += r[k + 2]
+    return hist
+
+
+def _exact_u(
+    q: _Query, attributes: Sequence[str], roles: dict, score: str, info: dict
+) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per-group Mann-Whitney U for every combination, with window functions."""
+    from biasaudit.audit import combinations_for
+
+    label = f"CAST(CAST({_q(roles['label'])} AS DOUBLE) AS INTEGER)"
+    out = {}
+    for combo in combinations_for(list(attributes)):
+        cols = ", ".join(_q(a) for a in combo)
+        rows = q.rows(
+            f"SELECT {cols}, sum(r) FILTER (WHERE l = 1), count(*) FILTER (WHERE l = 1), "
+            f"count(*) FROM (SELECT {cols}, {label} AS l, "
+            f"rank() OVER (PARTITION BY {cols} ORDER BY {score}) "
+            f"+ (count(*) OVER (PARTITION BY {cols}, {score}) - 1) / 2.0 AS r FROM src) "
+            "GROUP BY ALL"
+        )
+        idx = [list(attributes).index(a) for a in combo]
+        shape = [len(info["labels"][i]) for i in idx]
+        u, pos, total = (np.zeros(math.prod(shape)) for _ in range(3))
+        for r in rows:
+            flat = np.ravel_multi_index(
+                tuple(info["maps"][i][r[j]] for j, i in enumerate(idx)), shape
+            )
+            n_pos = r[-2] or 0
+            u[flat] += r[-3] or 0.0
+            pos[flat] += n_pos
+            total[flat] += r[-1]
+        # Rank sums are per raw value; groups that merge raw values (Unknown) are
+        # not used for AUC, so U = R - P(P+1)/2 holds for every known group.
+        u = u - pos * (pos + 1) / 2.0
+        out[tuple(combo)] = (u, pos, total - pos)
+    return out

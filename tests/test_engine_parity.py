@@ -1,0 +1,154 @@
+"""The same audit on every engine gives the same counts and metrics."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import biasaudit
+
+duckdb = pytest.importorskip("duckdb")
+pl = pytest.importorskip("polars")
+pa = pytest.importorskip("pyarrow")
+
+
+def _pool(n: int = 6000, seed: int = 7) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["Female", "Male", None], n, p=[0.48, 0.49, 0.03])
+    race = rng.choice(["Asian", "Black", "Hispanic", "White", "Unknown"], n)
+    label = rng.random(n) < 0.35
+    # Continuous scores, so no tie straddles a top-k cut (SQL has no row order).
+    score = rng.normal(size=n) + 0.4 * label - 0.2 * (race == "Black")
+    return pd.DataFrame(
+        {
+            "cid": np.arange(n),
+            "sex": sex,
+            "race": race,
+            "job": rng.choice(["j1", "j2", "j3", "j4"], n),
+            "label": label.astype(int),
+            "hired": (rng.random(n) < 0.2 + 0.1 * label).astype(int),
+            "score": score,
+        }
+    )
+
+
+AUDITS = {
+    "given": dict(selected="hired", label="label", job="job"),
+    "threshold": dict(score="score", threshold=0.5, label="label"),
+    "top_k": dict(score="score", top_k=50, job="job", label="label", id="cid"),
+    "top_fraction": dict(score="score", top_fraction=0.15, label="label"),
+    "top_fraction_per_job": dict(score="score", top_fraction=0.1, per_job=True, job="job"),
+    "scoring_only": dict(score="score"),
+}
+
+
+def _engines(df: pd.DataFrame, tmp_path: Path) -> dict:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(df)), 3)):
+        df.iloc[part].to_parquet(lake / f"part-{i}.parquet", index=False)
+    con = duckdb.connect()
+    return {
+        "polars": pl.from_pandas(df),
+        "polars_lazy": pl.from_pandas(df).lazy(),
+        "pyarrow": pa.Table.from_pandas(df, preserve_index=False),
+        "duckdb_relation": con.from_df(df),
+        "parquet_glob": str(lake / "*.parquet"),
+        "parquet_folder": str(lake),
+    }
+
+
+def _numbers(result: biasaudit.AuditResult) -> pd.DataFrame:
+    frame = result.groups_frame().drop(columns=["attribute", "group"])
+    return frame.set_index(["attribute_label", "group_label"]).sort_index()
+
+
+def _assert_same(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    assert list(left.index) == list(right.index)
+    for column in left.columns:
+        if column in ("auc_method", "auc", "auc_bin_error"):
+            continue
+        for a, b in zip(left[column], right[column]):
+            if isinstance(a, tuple):
+                for x, y in zip(a, b):
+                    assert (math.isnan(x) and math.isnan(y)) or x == pytest.approx(
+                        y, rel=1e-12, abs=1e-12
+                    ), column
+            elif isinstance(a, float) and math.isnan(a):
+                assert isinstance(b, float) and math.isnan(b), column
+            elif isinstance(a, (float, np.floating)):
+                assert a == pytest.approx(b, rel=1e-12, abs=1e-12), column
+            else:
+                assert a == b, column
+
+
+@pytest.mark.parametrize("name", sorted(AUDITS))
+def test_every_engine_gives_the_pandas_numbers(name: str, tmp_path: Path) -> None:
+    df = _pool()
+    options = dict(attributes=["sex", "race"], **AUDITS[name])
+    expected = biasaudit.audit(df, **options)
+    for engine, data in _engines(df, tmp_path).items():
+        got = biasaudit.audit(data, **options)
+        assert got.stats.n_rows == expected.stats.n_rows, engine
+        np.testing.assert_array_equal(got.stats.cube.sum(axis=-4), expected.stats.cube.sum(axis=-4))
+        _assert_same(_numbers(expected), _numbers(got))
+        assert got.provenance["rows"]["unknown"] == expected.provenance["rows"]["unknown"]
+
+
+def test_duckdb_exact_auc_matches_numpy(tmp_path: Path) -> None:
+    df = _pool()
+    df["score"] = df["score"].round(1)  # many ties
+    options = dict(attributes=["sex", "race"], score="score", threshold=0.0, label="label")
+    expected = _numbers(biasaudit.audit(df, **options))
+    got = _numbers(biasaudit.audit(duckdb.connect().from_df(df), **options))
+    np.testing.assert_allclose(got["auc"], expected["auc"], rtol=1e-12)
+    assert (got["auc_method"] == "exact").all()
+
+
+def test_binned_auc_within_its_bin_error() -> None:
+    df = _pool()
+    options = dict(attributes=["sex", "race"], score="score", threshold=0.0, label="label")
+    exact = _numbers(biasaudit.audit(df, **options))
+    binned = _numbers(biasaudit.audit(df, exact_auc=False, **options))
+    gap = (binned["auc"] - exact["auc"]).abs()
+    assert (gap <= binned["auc_bin_error"] + 1e-12).all()
+
+
+def test_parquet_lake_provenance_hashes_the_files(tmp_path: Path) -> None:
+    import hashlib
+
+    df = _pool(500)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    df.iloc[:250].to_parquet(lake / "a.parquet", index=False)
+    df.iloc[250:].to_parquet(lake / "b.parquet", index=False)
+    result = biasaudit.audit(str(lake / "*.parquet"), attributes=["sex"], selected="hired")
+    digest = hashlib.sha256()
+    for name in ("a.parquet", "b.parquet"):
+        digest.update((lake / name).read_bytes())
+    assert result.provenance["input"]["sha256"] == digest.hexdigest()
+    assert result.provenance["input"]["engine"] == "duckdb"
+
+
+def test_duckdb_validation_messages_match_the_in_memory_ones() -> None:
+    df = _pool(300)
+    df.loc[[3, 17], "score"] = np.nan
+    rel = duckdb.connect().from_df(df)
+    for data in (df, rel):
+        with pytest.raises(biasaudit.ValidationError) as caught:
+            biasaudit.audit(data, attributes=["sex"], score="score", threshold=0.1, id="cid")
+        assert str(caught.value) == (
+            "Score column 'score' has 2 NaN or infinite value(s); first row ids: [3, 17]. "
+            "Drop or impute those rows before the audit."
+        )
+    bad = _pool(300)
+    bad.loc[5, "hired"] = 2
+    for data in (bad, duckdb.connect().from_df(bad)):
+        with pytest.raises(biasaudit.ValidationError, match=r"found other values: \[2\]"):
+            biasaudit.audit(data, attributes=["sex"], selected="hired")
+    with pytest.raises(biasaudit.ValidationError, match="Column 'nope' is not in the pool"):
+        biasaudit.audit(duckdb.connect().from_df(df), attributes=["nope"], selected="hired")
