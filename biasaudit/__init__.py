@@ -1,5 +1,7 @@
 """biasaudit: audit hiring matchers for algorithmic bias.
 
+The optional subpackages (``matchers``, ``reports``, ``synth``) load on first use.
+
 Examples
 --------
 >>> import biasaudit
@@ -9,6 +11,13 @@ Examples
 8
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Eager on purpose: importing the submodule biasaudit.audit would otherwise
+# shadow the audit() function with the module of the same name.
 from biasaudit import datasets, decisions, engine, metrics
 from biasaudit._errors import (
     BiasAuditError,
@@ -22,6 +31,12 @@ from biasaudit.decisions import GivenSelection, Threshold, TopFraction, TopK
 from biasaudit.engine import SufficientStats
 from biasaudit.pool import UNKNOWN, CandidatePool
 from biasaudit.result import SCHEMA_VERSION, AuditResult
+
+if TYPE_CHECKING:  # pragma: no cover
+    from biasaudit import matchers, reports, synth
+
+#: Optional, heavier subpackages, imported on first use.
+_SUBMODULES = ("matchers", "reports", "synth")
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -42,5 +57,21 @@ __all__ = [
     "datasets",
     "decisions",
     "engine",
+    "matchers",
     "metrics",
+    "reports",
+    "synth",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f"biasaudit.{name}")
+    else:
+        raise AttributeError(f"module 'biasaudit' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

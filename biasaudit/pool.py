@@ -73,7 +73,6 @@ def _encode(array: pa.Array, unknown_values: Sequence[str]) -> Codes:
         array = pc.dictionary_encode(array)
     dictionary = array.dictionary.to_pylist()
     indices = pc.fill_null(array.indices, 0).to_numpy(zero_copy_only=False)
-    null = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     # The explicit category's own name is always unknown, so it can never appear twice.
     unknown_set = {str(u) for u in unknown_values} | {UNKNOWN}
     known = [v for v in dict.fromkeys(dictionary) if v is not None and str(v) not in unknown_set]
@@ -85,12 +84,15 @@ def _encode(array: pa.Array, unknown_values: Sequence[str]) -> Codes:
         or [unknown_code],
         dtype=np.int64,
     )
-    codes = lookup[indices] if len(dictionary) else np.zeros(len(array), dtype=np.int64)
-    codes[null] = unknown_code
+    n_labels = len(ordered) + 1
+    small = np.int8 if n_labels < 2**7 else np.int16 if n_labels < 2**15 else np.int64
+    # Remap the (small) dictionary, then gather once into the small dtype.
+    codes = lookup.astype(small)[indices] if len(dictionary) else np.zeros(len(array), small)
+    if array.null_count:
+        codes[np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = unknown_code
     has_unknown = bool((codes == unknown_code).any())
     labels = tuple(str(v) for v in ordered) + ((UNKNOWN,) if has_unknown else ())
-    small = np.int16 if len(labels) < 2**15 else np.int64
-    return Codes(codes.astype(small), labels, has_unknown)
+    return Codes(codes, labels, has_unknown)
 
 
 def _numeric(frame: Any, column: str, role: str, ids: np.ndarray | None) -> np.ndarray:
@@ -274,16 +276,16 @@ class CandidatePool:
         for name, code in sorted(self.attribute_codes.items()):
             digest.update(name.encode())
             digest.update(repr(code.categories).encode())
-            digest.update(np.ascontiguousarray(code.codes).tobytes())
+            digest.update(np.ascontiguousarray(code.codes))
         if self.job_codes is not None:
             digest.update(repr(self.job_codes.categories).encode())
-            digest.update(np.ascontiguousarray(self.job_codes.codes).tobytes())
+            digest.update(np.ascontiguousarray(self.job_codes.codes))
         for name, values in sorted(self.arrays.items()):
             digest.update(name.encode())
             if values.dtype == object:
                 digest.update(repr(values.tolist()).encode())
             else:
-                digest.update(np.ascontiguousarray(values).tobytes())
+                digest.update(np.ascontiguousarray(values))
         return digest.hexdigest()
 
     # -- public API -----------------------------------------------------------

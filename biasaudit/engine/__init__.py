@@ -5,13 +5,13 @@ resulting :class:`SufficientStats`, which add up across chunks.
 """
 
 from biasaudit.engine._numpy import DEFAULT_BINS, cell_index, reduce_arrays
-from biasaudit.engine._ranksum import ScoreOrder, mann_whitney_u
+from biasaudit.engine._ranksum import CellScores, mann_whitney_u
 from biasaudit.engine._stats import OUTCOME_AXES, SufficientStats
 
 __all__ = [
     "DEFAULT_BINS",
     "OUTCOME_AXES",
-    "ScoreOrder",
+    "CellScores",
     "SufficientStats",
     "cell_index",
     "mann_whitney_u",

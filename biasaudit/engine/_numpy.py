@@ -13,6 +13,8 @@ __all__ = ["DEFAULT_BINS", "cell_index", "reduce_arrays"]
 
 #: Number of fixed score bins in the histograms (binned AUC, calibration).
 DEFAULT_BINS = 512
+#: Rows reduced at a time, so temporaries stay a few tens of MB at any pool size.
+CHUNK_ROWS = 1 << 21
 
 
 def cell_index(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
@@ -74,6 +76,45 @@ def reduce_arrays(
     >>> stats.marginal(("sex",))[:, 1].sum(axis=(1, 2)).tolist()
     [1, 1]
     """
+    n_rows = len(next(iter(attributes.values())).codes)
+    if score is not None and bin_range is None:
+        bin_range = (float(score.min()), float(score.max())) if n_rows else (0.0, 1.0)
+    if n_rows <= CHUNK_ROWS:
+        return _reduce_chunk(
+            attributes, selected, jobs, label, score, scoring_threshold, bin_range, n_bins
+        )
+    # Chunks keep the row-sized temporaries small; their statistics add up exactly.
+    total = None
+    for start in range(0, n_rows, CHUNK_ROWS):
+        part = slice(start, start + CHUNK_ROWS)
+        stats = _reduce_chunk(
+            {a: _take(c, part) for a, c in attributes.items()},
+            None if selected is None else selected[part],
+            None if jobs is None else _take(jobs, part),
+            None if label is None else label[part],
+            None if score is None else score[part],
+            scoring_threshold,
+            bin_range,
+            n_bins,
+        )
+        total = stats if total is None else total + stats
+    return total
+
+
+def _take(codes: Codes, part: slice) -> Codes:
+    return Codes(codes.codes[part], codes.categories, codes.has_unknown)
+
+
+def _reduce_chunk(
+    attributes: Mapping[str, Codes],
+    selected: np.ndarray | None,
+    jobs: Codes | None,
+    label: np.ndarray | None,
+    score: np.ndarray | None,
+    scoring_threshold: float | None,
+    bin_range: tuple[float, float] | None,
+    n_bins: int,
+) -> SufficientStats:
     names = tuple(attributes)
     sizes = [len(attributes[a].categories) for a in names]
     job_names = jobs.categories if jobs is not None else ("(all)",)
@@ -82,13 +123,15 @@ def reduce_arrays(
     parts = [attributes[a].codes for a in names]
     parts.append(jobs.codes if jobs is not None else np.zeros(len(parts[0]), dtype=np.int8))
     cell = cell_index(parts, sizes)
-    n_rows = len(parts[0])
-    outcome = selected.astype(np.int64) * 4 if selected is not None else np.zeros(n_rows, np.int64)
+    key = cell * 8
+    if selected is not None:
+        key += selected.astype(np.int64) * 4
     if label is not None:
-        outcome += label.astype(np.int64) * 2
+        key += label.astype(np.int64) * 2
     if score is not None and scoring_threshold is not None:
-        outcome += score > scoring_threshold
-    cube = np.bincount(cell * 8 + outcome, minlength=n_cells * 8).reshape(*sizes, 2, 2, 2)
+        key += score > scoring_threshold
+    cube = np.bincount(key, minlength=n_cells * 8).reshape(*sizes, 2, 2, 2)
+    del key
     stats = dict(
         attributes=names,
         categories=tuple(attributes[a].categories for a in names),
