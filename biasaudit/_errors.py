@@ -102,7 +102,8 @@ NO_DATA = "No data given. Pass a CSV or Parquet file, or --example resume-study.
 # -- synthetic pools (biasaudit.synth) and real-data loaders (biasaudit.loaders) --
 UNKNOWN_BIAS_KNOB = (
     "Unknown bias knob {name!r}. Known knobs: {known}. "
-    "Write a knob as [KNOB:]ATTRIBUTE=GROUP:VALUE, e.g. 'direct:race=Black or African American:0.7'."
+    "Write a knob as [KNOB:]ATTRIBUTE=GROUP:VALUE, "
+    "e.g. 'direct:race=Black or African American:0.7'."
 )
 BAD_BIAS_SPEC = (
     "Cannot read the bias knob {text!r}. "
@@ -144,12 +145,12 @@ MAPPING_MISSING_COLUMNS = (
 )
 MAPPING_NO_ATTRIBUTES = (
     "The mapping {path!r} names no protected attribute in [columns]. "
-    "Add a line such as sex = \"gender\" (any key other than {roles} is an attribute)."
+    'Add a line such as sex = "gender" (any key other than {roles} is an attribute).'
 )
 UNMAPPABLE_VALUES = (
     "Column {column!r} has {count} value(s) that cannot be mapped to the {target} categories "
     "(value: rows): {values}. Add them to [categories.{column}] in the mapping, e.g. "
-    "{example!r} = \"Unknown\", or fix the data."
+    '{example!r} = "Unknown", or fix the data.'
 )
 BAD_CATEGORY_TARGET = (
     "[categories.{column}] maps {value!r} to {target!r}, which is not an {kind} category. "
@@ -161,6 +162,86 @@ UNKNOWN_DATA_FORMAT = (
     ".duckdb, .sqlite or .db file, or pass format=..."
 )
 SQL_NEEDS_QUERY = (
-    "{path!r} is a database; say what to read with query=\"SELECT ...\" "
-    "(or query = \"...\" under [source] in the mapping)."
+    '{path!r} is a database; say what to read with query="SELECT ..." '
+    '(or query = "..." under [source] in the mapping).'
+)
+
+# -- matchers (biasaudit.matchers) --
+UNKNOWN_MATCHER = (
+    "Unknown matcher {name!r}. Available: {known}. "
+    "Pass one of those, or install the package that provides it (see 'biasaudit matchers')."
+)
+BAD_MATCHER_OPTION = (
+    "Matcher {matcher!r} does not accept the option(s) {options}. Accepted options: {accepted}. "
+    "Fix the option name (see 'biasaudit matchers')."
+)
+BROKEN_MATCHER_PLUGIN = (
+    "The matcher plugin {name!r} ({target}) could not be loaded: {error}. "
+    "Reinstall or fix the package that provides it."
+)
+NOT_A_MATCHER = (
+    "{what} is not a matcher: it needs a score(candidates, job) method and a fingerprint. "
+    "Wrap a function with biasaudit.matchers.get('callable', func=...)."
+)
+MATCHER_MISSING_COLUMN = (
+    "Matcher {matcher!r} reads column {column!r} ({role}), which the candidates do not have. "
+    "Columns present: {present}. Pass {role}=... with an existing column."
+)
+MATCHER_BAD_OUTPUT = (
+    "Matcher {matcher!r} returned {problem} for job {job!r}. "
+    "A matcher must return one finite number per candidate, in candidate order."
+)
+MATCHER_FAILED_ROWS = (
+    "Matcher {matcher!r} could not score {count} of {total} candidate-job pair(s) "
+    "(first row positions: {rows}); reasons: {reasons}. Scores already computed are cached "
+    "when a cache is set: rerun to retry only these, or drop those rows."
+)
+MATCHER_NEEDS_JOB = (
+    "Matcher {matcher!r} compares candidates with a job posting, but no jobs were given. "
+    "Pass jobs=... (a Job, a list of them, or a CSV/JSON file; --jobs FILE on the command line)."
+)
+MATCHER_OPTION_VALUE = "Matcher {matcher!r}: {name} must be {expected}; got {value!r}. {fix}"
+JOBS_NOT_FOUND = (
+    "The pool's job column {column!r} names job(s) {missing} that are not among the jobs given "
+    "({known}). Add those postings to the jobs, or fix the job column."
+)
+MANY_JOBS_NEED_COLUMN = (
+    "{count} jobs were given but the pool has no job column to say which candidate applied "
+    "to which. Pass job=COLUMN, or one job, or cross=True to score every candidate for every job."
+)
+BAD_JOB = "Job {where}: {problem}. {fix}"
+BAD_JOBS_FILE = "Could not read jobs from {path!r}: {error}. {fix}"
+SCORE_COLUMN_EXISTS = (
+    "The data already has a column {column!r}, where the matcher's scores would go. "
+    "Pass score=... (--score on the command line) with a new column name."
+)
+MATCHER_ARGUMENT_CONFLICT = "{problem} {fix}"
+MISSING_EXTRA = (
+    "The {matcher!r} matcher needs the optional package {package!r}; install it with: "
+    "pip install 'biasaudit[{extra}]'"
+)
+HTTP_FAILED = (
+    "The scoring service at {url} failed after {attempts} attempt(s): {error}. "
+    "Check that the service is up, or raise timeout= / retries=."
+)
+HTTP_BAD_RESPONSE = (
+    "The scoring service at {url} sent a response biasaudit cannot read: {problem}; "
+    "body starts: {body!r}. Set response_scores= to the field holding the scores."
+)
+MISSING_TOKEN = (
+    "The environment variable {env!r} named by token_env= is not set. "
+    "Export it with the service's token, or leave token_env out for a service without auth."
+)
+MATCHER_CRASHED = (
+    "Matcher {matcher!r} failed while scoring job {job!r}: {error}. "
+    "Check the matcher's options and the candidate columns it reads."
+)
+MISSING_DASK = (
+    "Auditing a Dask DataFrame needs the optional package 'dask'; install it with: "
+    "pip install 'biasaudit[dask]'"
+)
+DASK_RULE = (
+    "The {rule} rule ranks candidates across a whole job, which a partition-wise Dask "
+    "reduction cannot do. Shuffle each job into one partition and pass selected=, or audit "
+    "with DuckDB (Parquet files) or in memory."
 )

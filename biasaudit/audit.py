@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -12,7 +13,8 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit._provenance import provenance
 from biasaudit.decisions import DecisionRule, above_median, make_rule
-from biasaudit.engine import ScoreOrder, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
+from biasaudit.engine import CellScores, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
+from biasaudit.engine._dask import is_dask, reduce_dask
 from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, reduce_duckdb
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
@@ -81,13 +83,19 @@ def _decide(pool: CandidatePool, rule: DecisionRule | None) -> tuple[np.ndarray 
 def _exact_auc(
     pool: CandidatePool, combos: list[tuple[str, ...]]
 ) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    order = ScoreOrder(pool.arrays["score"], pool.arrays["label"])
+    """Exact per-group Mann-Whitney U for every combination, from one bucketing."""
+    names = list(pool.attributes)
+    sizes = [len(pool.attribute_codes[a].categories) for a in names]
+    cell = cell_index([pool.attribute_codes[a].codes for a in names], sizes)
+    cells = CellScores(pool.arrays["score"], pool.arrays["label"], cell, int(np.prod(sizes)))
+    del cell
+    grid = np.indices(sizes).reshape(len(sizes), -1)  # each finest cell's codes
     out = {}
     for combo in combos:
-        codes = [pool.attribute_codes[a] for a in combo]
-        sizes = [len(c.categories) for c in codes]
-        groups = cell_index([order.take(c.codes) for c in codes], sizes)
-        out[combo] = mann_whitney_u(order, groups, int(np.prod(sizes)), sorted_codes=True)
+        axes = [names.index(a) for a in combo]
+        combo_sizes = [sizes[i] for i in axes]
+        group_of_cell = cell_index([grid[i] for i in axes], combo_sizes)
+        out[combo] = mann_whitney_u(cells, group_of_cell, int(np.prod(combo_sizes)))
     return out
 
 
@@ -141,6 +149,12 @@ def audit(
     confidence: float = 0.95,
     exact_auc: bool = True,
     metadata: Mapping[str, Any] | None = None,
+    matcher: Any = None,
+    jobs: Any = None,
+    text_column: str | None = None,
+    matcher_options: Mapping[str, Any] | None = None,
+    cache: Any = None,
+    progress: bool | None = None,
 ) -> AuditResult:
     """Audit a candidate pool for adverse impact and error-rate gaps.
 
@@ -182,6 +196,21 @@ def audit(
         Exact tie-aware per-group AUC (one sort); otherwise binned.
     metadata : mapping, optional
         Free-form facts recorded in the provenance (data source, tool).
+    matcher : str, Matcher or callable, optional
+        Score the candidates first: a registry name (``"tfidf"``, ``"skills"``,
+        ...; see :func:`biasaudit.matchers.get`), a matcher object or a function
+        ``f(candidates, job)``. Scores go into a new column (``score``, default
+        ``"matcher_score"``) of a copy; the fingerprint goes into the provenance.
+    jobs : Job, list, str or Path, optional
+        Job postings (a CSV/JSON file, see :func:`biasaudit.matchers.load_jobs`);
+        with a ``job`` column each row is scored for its own job, otherwise
+        every candidate for every job.
+    text_column, matcher_options : optional
+        Resume text column and other options for a matcher given by name.
+    cache : str or Path, optional
+        Score cache directory: an interrupted run resumes without rescoring.
+    progress : bool, optional
+        Force the scoring progress bar on or off (default: on a terminal).
 
     Returns
     -------
@@ -196,8 +225,28 @@ def audit(
     >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
+    if any(v is not None for v in (matcher, jobs, text_column, matcher_options)):
+        from biasaudit.matchers._audit import score_for_audit  # scores go into a copy
+
+        data, score, job, metadata = score_for_audit(
+            data,
+            matcher=matcher,
+            jobs=jobs,
+            text_column=text_column,
+            matcher_options=matcher_options,
+            attributes=attributes,
+            score=score,
+            job=job,
+            label=label,
+            selected=selected,
+            cache=cache,
+            progress=progress,
+            metadata=metadata,
+        )
     if is_lake_path(data) or _is_relation(data):
         return _audit_duckdb(data, attributes, locals())
+    if is_dask(data):
+        return _audit_dask(data, attributes, locals())
     if isinstance(data, CandidatePool):
         pool = data
     else:
@@ -307,6 +356,49 @@ def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> Aud
         correction=options["correction"],
         exact_auc=auc,
         metadata=options["metadata"],
+    )
+
+
+def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
+    """The same audit, each partition reduced on its Dask worker."""
+    _check_options(options["correction"], options["min_share"])
+    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    rule = _rule_dict(options)
+    if rule["rule"] in ("top_k", "top_fraction"):
+        raise E.ValidationError(E.DASK_RULE.format(rule=rule["rule"]))
+    make = (
+        None if rule["rule"] == "none"
+        else {"selected": options["selected"]} if rule["rule"] == "given"
+        else {"threshold": rule["threshold"]}
+    )
+    roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
+    stats, info = reduce_dask(data, attributes=attrs, roles=roles, rule=make)
+    described = {"given": {"rule": "given", "column": options["selected"]},
+                 "none": {"rule": "none (scoring rate only)"}}.get(
+        rule["rule"], {**rule, "score_column": options["score"]})
+    digest = hashlib.sha256(repr((stats.attributes, stats.categories, stats.jobs)).encode())
+    digest.update(np.ascontiguousarray(stats.cube).tobytes())
+    source = {
+        "source": f"dask dataframe ({info['partitions']} partitions)",
+        "sha256": digest.hexdigest(),
+        "sha256_of": "sufficient statistics (Dask DataFrame)",
+        "roles": {"attributes": attrs, **{k: roles[k] for k in roles}},
+        "rows": info["rows"],
+        "unknown": info["unknown"],
+        "engine": "dask",
+    }
+    known = {
+        a: list(c[: len(c) - int(u)])
+        for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
+    }
+    spec = TableSpec(
+        options["min_share"], options["confidence"], options["alpha"],
+        _reference(options["reference_group"], known),
+    )
+    return result_from_stats(
+        stats, source=source, spec=spec,
+        combinations=combinations_for(attrs, options["intersections"]), decision=described,
+        correction=options["correction"], metadata=options["metadata"],
     )
 
 

@@ -152,3 +152,53 @@ def test_duckdb_validation_messages_match_the_in_memory_ones() -> None:
             biasaudit.audit(data, attributes=["sex"], selected="hired")
     with pytest.raises(biasaudit.ValidationError, match="Column 'nope' is not in the pool"):
         biasaudit.audit(duckdb.connect().from_df(df), attributes=["nope"], selected="hired")
+
+
+DASK_AUDITS = ("given", "threshold", "scoring_only")
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        host="127.0.0.1",
+    )
+    client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.mark.parametrize("name", DASK_AUDITS)
+def test_dask_on_a_local_cluster_gives_the_pandas_numbers(name: str, dask_client) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    df = _pool()
+    df.loc[df.index[::97], "score"] = df["score"].iloc[0]  # ties at arbitrary places
+    options = dict(attributes=["sex", "race"], exact_auc=False, **AUDITS[name])
+    expected = biasaudit.audit(df, **options)
+    got = biasaudit.audit(dd.from_pandas(df, npartitions=5), **options)
+    assert got.provenance["input"]["engine"] == "dask"
+    assert got.stats.scoring_threshold == expected.stats.scoring_threshold
+    np.testing.assert_array_equal(got.stats.cube, expected.stats.cube)
+    if expected.stats.hist is not None:
+        np.testing.assert_array_equal(got.stats.hist, expected.stats.hist)
+    _assert_same(_numbers(expected), _numbers(got))
+
+
+def test_dask_errors_name_global_rows_and_refuse_pool_wide_rules(dask_client) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    df = _pool(400)
+    df.loc[[5, 350], "score"] = np.inf
+    ddf = dd.from_pandas(df.drop(columns="cid"), npartitions=4)
+    with pytest.raises(biasaudit.ValidationError) as caught:
+        biasaudit.audit(ddf, attributes=["sex"], score="score", threshold=0.0)
+    assert str(caught.value) == (
+        "Score column 'score' has 2 NaN or infinite value(s); first row ids: [5, 350]. "
+        "Drop or impute those rows before the audit."
+    )
+    with pytest.raises(biasaudit.ValidationError, match="ranks candidates across a whole job"):
+        biasaudit.audit(ddf, attributes=["sex"], score="score", top_k=3)

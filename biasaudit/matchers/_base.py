@@ -1,0 +1,157 @@
+"""The Matcher protocol, a base class with a stable fingerprint, and shared helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from biasaudit import _errors as E
+
+if TYPE_CHECKING:
+    from biasaudit.matchers._jobs import Job
+
+__all__ = ["BaseMatcher", "Matcher", "MatcherError", "canonical_json", "text_of"]
+
+
+class MatcherError(E.BiasAuditError, RuntimeError):
+    """A matcher could not score the candidates (service down, unparseable answers, ...)."""
+
+
+@runtime_checkable
+class Matcher(Protocol):
+    """What biasaudit needs from a hiring matcher.
+
+    A matcher scores candidates for one job: ``score(candidates, job)`` returns
+    one float per row of ``candidates`` (a pandas DataFrame), in row order,
+    higher meaning a better match. ``fingerprint`` is a stable string that
+    changes whenever the scores could change (adapter, version, parameters); it
+    keys the score cache and is recorded in the audit's provenance.
+
+    Optional attributes read by the scoring engine: ``name`` (str),
+    ``batch_size`` (rows per call, ``None`` for all at once), ``concurrency``
+    (calls in flight at once), ``needs_job`` (bool), ``deterministic`` (bool),
+    ``uses_attributes`` (protected-attribute columns the matcher must see),
+    ``failure_reasons()`` (counts of why scores are missing) and ``stats``
+    (a dict of counters copied into the provenance). A score the matcher
+    cannot give is NaN, never a guess: the engine counts it as a failure.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Constant:
+    ...     fingerprint = "constant-0.5"
+    ...     def score(self, candidates, job):
+    ...         return np.full(len(candidates), 0.5)
+    >>> isinstance(Constant(), Matcher)
+    True
+    """
+
+    @property
+    def fingerprint(self) -> str:  # pragma: no cover - protocol
+        """Stable identity of the matcher and every parameter that affects its scores."""
+        ...
+
+    def score(self, candidates: pd.DataFrame, job: Job | None) -> Any:  # pragma: no cover
+        """One float per candidate, in row order, higher is better."""
+        ...
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no whitespace, for hashing.
+
+    Examples
+    --------
+    >>> canonical_json({"b": 1, "a": [1.5, None]})
+    '{"a":[1.5,null],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, allow_nan=True)
+
+
+class BaseMatcher:
+    """Convenience base class: a fingerprint from ``name``, ``version`` and ``params()``.
+
+    Subclasses set ``name`` and ``version`` (bump it when the scoring changes),
+    implement :meth:`score` and :meth:`params` (every parameter that can change
+    a score, JSON-serialisable, never a secret).
+    """
+
+    name: ClassVar[str] = "base"
+    version: ClassVar[str] = "1"
+    batch_size: int | None = 10_000
+    concurrency: int = 1
+    needs_job: bool = False
+    deterministic: bool = True
+    uses_attributes: tuple[str, ...] = ()
+
+    def params(self) -> dict[str, Any]:
+        """Parameters that affect the scores (recorded in the provenance)."""
+        return {}
+
+    @property
+    def fingerprint(self) -> str:
+        """``name:version:sha256(params)[:16]``, stable across runs and machines."""
+        digest = hashlib.sha256(canonical_json(self.params()).encode()).hexdigest()[:16]
+        return f"{self.name}:{self.version}:{digest}"
+
+    def describe(self) -> dict[str, Any]:
+        """Name, fingerprint and parameters, for the provenance."""
+        return {"name": self.name, "fingerprint": self.fingerprint, "params": self.params()}
+
+    def score(self, candidates: pd.DataFrame, job: Job | None) -> np.ndarray:
+        """Score ``candidates`` for ``job``; subclasses implement it."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
+        return f"{type(self).__name__}({shown})"
+
+
+def text_of(candidates: pd.DataFrame, column: str | None, matcher: str) -> pd.Series:
+    """The text column as strings, missing values as ``""``; a clear error if absent."""
+    if column is None or column not in candidates.columns:
+        raise E.ValidationError(
+            E.MATCHER_MISSING_COLUMN.format(
+                matcher=matcher,
+                column=column,
+                role="text_column",
+                present=list(candidates.columns),
+            )
+        )
+    series = candidates[column]
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def require_columns(
+    candidates: pd.DataFrame, columns: Sequence[str], matcher: str, role: str
+) -> None:
+    """Raise a clear error when a column the matcher reads is missing."""
+    for column in columns:
+        if column not in candidates.columns:
+            raise E.ValidationError(
+                E.MATCHER_MISSING_COLUMN.format(
+                    matcher=matcher, column=column, role=role, present=list(candidates.columns)
+                )
+            )
+
+
+def as_list(value: Any) -> list[str]:
+    """A list of strings from a list or a comma/semicolon-separated string (CLI options).
+
+    Examples
+    --------
+    >>> as_list("python; sql, git")
+    ['python', 'sql', 'git']
+    >>> as_list(None)
+    []
+    """
+    if value is None:
+        return []
+    if isinstance(value, str):
+        parts = value.replace(";", ",").replace("|", ",").split(",")
+        return [p.strip() for p in parts if p.strip()]
+    return [str(v).strip() for v in value if str(v).strip()]

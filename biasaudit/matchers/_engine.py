@@ -1,0 +1,498 @@
+"""The scoring engine shared by every adapter: jobs, batches, progress, cache, resume.
+
+Each (candidate, job) pair is scored once. Batches run on worker threads (at most
+``matcher.concurrency`` at once) while the main thread stores every finished batch
+in the cache, so an interrupted run (Ctrl-C, a dead service) keeps everything
+already answered and a rerun scores only what is left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biasaudit import _errors as E
+from biasaudit.matchers._base import MatcherError, canonical_json
+from biasaudit.matchers._jobs import Job, load_jobs
+
+__all__ = [
+    "ScoreCache",
+    "ScoreReport",
+    "columns_key",
+    "content_hashes",
+    "score_candidates",
+]
+
+_NO_JOB = "-"
+
+
+def matcher_name(matcher: Any) -> str:
+    """The matcher's ``name``, or its class name."""
+    return str(getattr(matcher, "name", None) or type(matcher).__name__)
+
+
+def content_hashes(candidates: pd.DataFrame) -> np.ndarray:
+    """A 16-hex-digit digest of each row's values (64-bit SipHash via pandas).
+
+    Rows with the same values get the same digest, whatever their position or
+    the column order; :func:`columns_key` names the set of columns hashed.
+    With a million distinct candidates the chance that two share a digest is
+    about 3e-8.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"x": [1, 2], "t": ["a", "b"]})
+    >>> b = a[["t", "x"]].iloc[::-1]
+    >>> list(content_hashes(a)) == list(content_hashes(b))[::-1]
+    True
+    """
+    columns = sorted(map(str, candidates.columns))
+    frame = candidates.rename(columns=str)[columns]
+    if len(frame) == 0:
+        return np.array([], dtype=object)
+    try:
+        digest = pd.util.hash_pandas_object(frame, index=False, hash_key="biasaudit-cache1")
+    except TypeError:  # unhashable cells (lists, dicts): hash their text instead
+        text = frame.astype(str)
+        digest = pd.util.hash_pandas_object(text, index=False, hash_key="biasaudit-cache1")
+    return np.array([f"{value:016x}" for value in digest.to_numpy().tolist()], dtype=object)
+
+
+def columns_key(candidates: pd.DataFrame) -> str:
+    """A short hash of the column names, part of every cache key."""
+    columns = sorted(map(str, candidates.columns))
+    return hashlib.sha256(canonical_json(columns).encode()).hexdigest()[:8]
+
+
+def to_pandas(data: Any) -> pd.DataFrame:
+    """A pandas DataFrame from pandas, polars, pyarrow (anything narwhals reads) or a path."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, Path)):
+        from biasaudit._io import read_table
+
+        return read_table(data)
+    from biasaudit._io import to_narwhals
+
+    return to_narwhals(data).to_pandas()
+
+
+def job_key(job: Job | None) -> str:
+    """Job id plus a short hash of the posting, so an edited posting is rescored."""
+    if job is None:
+        return _NO_JOB
+    digest = hashlib.sha256(canonical_json(job.to_dict()).encode()).hexdigest()[:12]
+    return f"{job.id}#{digest}"
+
+
+class ScoreCache:
+    """An on-disk cache of scores keyed by (matcher fingerprint, job, candidate content).
+
+    A SQLite file; every finished batch is committed at once, so a run that is
+    interrupted keeps what it had scored.
+
+    Parameters
+    ----------
+    path : str or Path
+        A directory (the file ``scores.sqlite`` inside it is used) or a file path.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = ScoreCache(tempfile.mkdtemp())
+    >>> cache.put("fp", "J1", ["c1", "c2"], [0.5, 0.25])
+    >>> cache.get("fp", "J1", ["c2", "c3"])
+    {'c2': 0.25}
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        path = Path(path)
+        if path.suffix not in (".sqlite", ".db", ".sqlite3"):
+            path.mkdir(parents=True, exist_ok=True)
+            path = path / "scores.sqlite"
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS scores (fingerprint TEXT, job TEXT, candidate TEXT, "
+            "score REAL, PRIMARY KEY (fingerprint, job, candidate)) WITHOUT ROWID"
+        )
+        self._db.commit()
+
+    def get(self, fingerprint: str, job: str, candidates: Sequence[str]) -> dict[str, float]:
+        """Cached scores of ``candidates`` for ``job`` (absent keys are not cached)."""
+        wanted = set(candidates)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT candidate, score FROM scores WHERE fingerprint = ? AND job = ?",
+                (fingerprint, job),
+            ).fetchall()
+        return {c: s for c, s in rows if c in wanted}
+
+    def put(
+        self, fingerprint: str, job: str, candidates: Sequence[str], scores: Sequence[float]
+    ) -> None:
+        """Store scores (one transaction)."""
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO scores VALUES (?, ?, ?, ?)",
+                [(fingerprint, job, c, float(s)) for c, s in zip(candidates, scores)],
+            )
+
+    def __len__(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __repr__(self) -> str:
+        return f"ScoreCache({str(self.path)!r})"
+
+
+@dataclass(frozen=True)
+class ScoreReport:
+    """Scores of (candidate, job) pairs and how they were obtained.
+
+    ``scores[i]`` belongs to row ``rows[i]`` of the candidates and job
+    ``jobs[i]``; it is NaN where the matcher could not score the pair.
+    """
+
+    scores: np.ndarray
+    rows: np.ndarray
+    jobs: tuple[str | None, ...]
+    matcher: str
+    fingerprint: str
+    n_scored: int
+    n_cached: int
+    failures: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def n_failed(self) -> int:
+        """Pairs without a score."""
+        return int(np.isnan(self.scores).sum())
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`MatcherError` when any pair has no score."""
+        failed = np.isnan(self.scores)
+        if failed.any():
+            reasons = self.failures or {"no score returned": int(failed.sum())}
+            raise MatcherError(
+                E.MATCHER_FAILED_ROWS.format(
+                    matcher=self.matcher,
+                    count=int(failed.sum()),
+                    total=len(self.scores),
+                    rows=self.rows[failed][:5].tolist(),
+                    reasons=dict(reasons),
+                )
+            )
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (candidate, job) pair: ``row``, ``job``, ``score``.
+
+        Examples
+        --------
+        >>> from biasaudit.matchers import CallableMatcher
+        >>> m = CallableMatcher(lambda c, job: c["years"] / 10)
+        >>> score_candidates(m, pd.DataFrame({"years": [3, 7]})).to_frame()
+           row   job  score
+        0    0  None    0.3
+        1    1  None    0.7
+        """
+        return pd.DataFrame(
+            {"row": self.rows, "job": pd.Series(self.jobs, dtype=object), "score": self.scores}
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Counts for the provenance."""
+        return {
+            "pairs": len(self.scores),
+            "scored": self.n_scored,
+            "from_cache": self.n_cached,
+            "failed": self.n_failed,
+        }
+
+
+@dataclass
+class _Task:
+    pairs: np.ndarray
+    frame: pd.DataFrame
+    job: Job | None
+
+
+def _resolve_jobs(
+    matcher: Any, candidates: pd.DataFrame, jobs: Any, job_column: str | None, cross: bool
+) -> tuple[list[Job | None], np.ndarray | None]:
+    """The job list and, per row, the index of its job (None: every row x every job)."""
+    name = matcher_name(matcher)
+    job_list: list[Job | None] = list(load_jobs(jobs)) if jobs is not None else []
+    if not job_list and getattr(matcher, "needs_job", False):
+        raise E.ValidationError(E.MATCHER_NEEDS_JOB.format(matcher=name))
+    if job_column is not None and not cross:
+        if job_column not in candidates.columns:
+            raise E.ValidationError(
+                E.MISSING_COLUMN.format(
+                    column=job_column, present=list(candidates.columns), role="job"
+                )
+            )
+        values = candidates[job_column].astype(object).where(candidates[job_column].notna(), None)
+        labels = np.array([None if v is None else str(v) for v in values], dtype=object)
+        if not job_list:  # job-independent matchers: a bare Job per id
+            job_list = [Job(v) for v in dict.fromkeys(x for x in labels if x is not None)]
+        index = {j.id: i for i, j in enumerate(job_list)}
+        missing = sorted({str(v) for v in labels if v not in index})
+        if missing:
+            raise E.ValidationError(
+                E.JOBS_NOT_FOUND.format(
+                    column=job_column, missing=missing[:10], known=list(index)[:10]
+                )
+            )
+        return job_list, np.array([index[v] for v in labels], dtype=np.int64)
+    if not job_list:
+        return [None], np.zeros(len(candidates), dtype=np.int64)
+    if len(job_list) > 1 and not cross:
+        raise E.ValidationError(E.MANY_JOBS_NEED_COLUMN.format(count=len(job_list)))
+    if len(job_list) == 1:
+        return job_list, np.zeros(len(candidates), dtype=np.int64)
+    return job_list, None
+
+
+def _tasks(
+    candidates: pd.DataFrame,
+    job_list: list[Job | None],
+    row_job: np.ndarray | None,
+    todo: np.ndarray,
+    batch: int,
+) -> Iterator[_Task]:
+    """Batches of pairs still to score; in cross mode every job reuses the same frame."""
+    n = len(candidates)
+    if row_job is None:  # cross: chunk-major, so a matcher can reuse work across jobs
+        for start in range(0, n, batch):
+            rows = np.arange(start, min(start + batch, n))
+            whole = candidates.iloc[start : start + batch]
+            for j, job in enumerate(job_list):
+                pairs = j * n + rows
+                need = todo[pairs]
+                if need.any():
+                    frame = whole if need.all() else candidates.iloc[rows[need]]
+                    yield _Task(pairs[need], frame, job)
+        return
+    for j, job in enumerate(job_list):
+        rows = np.flatnonzero((row_job == j) & todo)
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            yield _Task(chunk, candidates.iloc[chunk], job)
+
+
+def _check(output: Any, task: _Task, name: str) -> np.ndarray:
+    job_id = task.job.id if task.job is not None else None
+    try:
+        values = np.asarray(output, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise MatcherError(
+            E.MATCHER_BAD_OUTPUT.format(
+                matcher=name, problem=f"non-numeric output ({exc})", job=job_id
+            )
+        ) from exc
+    if values.shape[0] != len(task.frame) or np.ndim(output) > 2:
+        raise MatcherError(
+            E.MATCHER_BAD_OUTPUT.format(
+                matcher=name,
+                problem=f"{values.shape[0]} scores for {len(task.frame)} candidates",
+                job=job_id,
+            )
+        )
+    if np.isinf(values).any():
+        raise MatcherError(
+            E.MATCHER_BAD_OUTPUT.format(matcher=name, problem="infinite scores", job=job_id)
+        )
+    return values
+
+
+def _progress_bar(progress: bool | None, quiet: bool, total: int, name: str) -> Any:
+    """A tqdm bar (terminal or notebook widget), or None when it should stay quiet."""
+    if quiet:
+        return None
+    show = progress if progress is not None else sys.stderr.isatty() or "ipykernel" in sys.modules
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"scoring ({name})", unit="pair")
+
+
+def score_candidates(
+    matcher: Any,
+    candidates: pd.DataFrame,
+    jobs: Any = None,
+    *,
+    job_column: str | None = None,
+    cross: bool = False,
+    batch_size: int | None = None,
+    cache: str | Path | ScoreCache | None = None,
+    quiet: bool = False,
+    progress: bool | None = None,
+) -> ScoreReport:
+    """Score every (candidate, job) pair with a matcher: batched, cached, resumable.
+
+    Parameters
+    ----------
+    matcher : Matcher
+        Anything with ``score(candidates, job)`` and ``fingerprint``.
+    candidates : pandas.DataFrame
+        The candidates; never modified. The matcher sees every column.
+    jobs : Job, list, str or Path, optional
+        The postings (see :func:`load_jobs`).
+    job_column : str, optional
+        Column naming each candidate's job: each row is scored for its own job.
+    cross : bool
+        Score every candidate for every job (pairs are job-major).
+    batch_size : int, optional
+        Rows per call; defaults to ``matcher.batch_size``.
+    cache : str, Path or ScoreCache, optional
+        Where scores are kept between runs; a rerun scores only new pairs.
+    quiet : bool
+        No progress bar.
+    progress : bool, optional
+        Force the progress bar on or off (default: shown on a terminal or in Jupyter).
+
+    Returns
+    -------
+    ScoreReport
+        NaN marks pairs the matcher could not score (see ``raise_for_failures``).
+
+    Examples
+    --------
+    >>> from biasaudit.matchers import CallableMatcher
+    >>> m = CallableMatcher(lambda c, job: c["years"] / 10)
+    >>> score_candidates(m, pd.DataFrame({"years": [3, 7]})).scores
+    array([0.3, 0.7])
+    """
+    started = time.perf_counter()
+    candidates = to_pandas(candidates)
+    name = matcher_name(matcher)
+    fingerprint = str(matcher.fingerprint)
+    job_list, row_job = _resolve_jobs(matcher, candidates, jobs, job_column, cross)
+    n = len(candidates)
+    n_pairs = n * len(job_list) if row_job is None else n
+    scores = np.full(n_pairs, np.nan)
+    keys = [f"{job_key(j)}|{columns_key(candidates)}" for j in job_list]
+    store = ScoreCache(cache) if isinstance(cache, (str, Path)) else cache
+    hashes = content_hashes(candidates) if store is not None and n else None
+    pair_rows = np.tile(np.arange(n), len(job_list)) if row_job is None else np.arange(n)
+    pair_jobs = np.repeat(np.arange(len(job_list)), n) if row_job is None else row_job
+    if store is not None and n:
+        for j, key in enumerate(keys):  # resume: what an earlier run scored is not redone
+            sel = np.flatnonzero(pair_jobs == j)
+            found = store.get(fingerprint, key, hashes[pair_rows[sel]].tolist())
+            if found:
+                scores[sel] = [found.get(h, np.nan) for h in hashes[pair_rows[sel]]]
+    cached = ~np.isnan(scores)
+    batch = int(batch_size or getattr(matcher, "batch_size", None) or max(n, 1))
+    workers = max(1, int(getattr(matcher, "concurrency", 1) or 1))
+    bar = _progress_bar(progress, quiet, int((~cached).sum()), name)
+
+    def record(task: _Task, values: np.ndarray) -> None:
+        scores[task.pairs] = values
+        ok = ~np.isnan(values)
+        if store is not None and ok.any():
+            j = pair_jobs[task.pairs[0]]
+            store.put(fingerprint, keys[j], hashes[pair_rows[task.pairs[ok]]].tolist(), values[ok])
+        if bar is not None:
+            bar.update(len(task.pairs))
+
+    tasks = _tasks(candidates, job_list, row_job, ~cached, batch)
+    try:
+        _run(matcher, tasks, workers, record, name)
+    finally:
+        if bar is not None:
+            bar.close()
+        if store is not None and store is not cache:
+            store.close()
+    failed = int(np.isnan(scores).sum())
+    reasons = getattr(matcher, "failure_reasons", None)
+    failures: Counter[str] = Counter()
+    if failed:
+        failures.update(reasons() if callable(reasons) else {"no score (NaN)": failed})
+    return ScoreReport(
+        scores=scores,
+        rows=pair_rows,
+        jobs=tuple(job_list[j].id if job_list[j] is not None else None for j in pair_jobs)
+        if n_pairs
+        else (),
+        matcher=name,
+        fingerprint=fingerprint,
+        n_scored=int((~cached).sum()) - failed,
+        n_cached=int(cached.sum()),
+        failures=dict(failures),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _run(matcher: Any, tasks: Iterator[_Task], workers: int, record: Any, name: str) -> None:
+    """Run tasks on ``workers`` threads; on any interruption keep what finished."""
+
+    def call(task: _Task) -> np.ndarray:
+        try:
+            output = matcher.score(task.frame, task.job)
+        except E.BiasAuditError:
+            raise
+        except Exception as exc:  # a matcher's own bug or a library error: say whose
+            job = task.job.id if task.job is not None else None
+            raise MatcherError(
+                E.MATCHER_CRASHED.format(
+                    matcher=name, job=job, error=f"{type(exc).__name__}: {exc}"
+                )
+            ) from exc
+        return _check(output, task, name)
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="biasaudit-score")
+    running: dict[Future, _Task] = {}
+    try:
+        for task in tasks:
+            while len(running) >= workers:
+                _collect(running, record, block=True)
+            running[pool.submit(call, task)] = task
+        while running:
+            _collect(running, record, block=True)
+    except BaseException:
+        # Interrupted or failed: let the calls in flight finish and keep every answer
+        # the matcher already gave, so a rerun does not pay for it twice.
+        pool.shutdown(wait=False, cancel_futures=True)
+        try:
+            wait(list(running))
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, keep what is done
+            pass
+        finally:
+            for future, task in list(running.items()):
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    record(task, future.result())
+        raise
+    pool.shutdown(wait=True)
+
+
+def _collect(running: dict[Future, _Task], record: Any, block: bool) -> None:
+    done, _ = wait(list(running), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED)
+    for future in done:
+        task = running[future]
+        if future.exception() is not None:
+            del running[future]
+            raise future.exception()
+        record(task, future.result())  # idempotent: an interrupted record is redone
+        del running[future]

@@ -1,0 +1,336 @@
+"""The ``http`` adapter: POST candidate batches to a scoring service as JSON.
+
+Standard library only (``urllib``); concurrency comes from the scoring engine,
+which keeps at most ``concurrency`` requests in flight.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import os
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biasaudit import _errors as E
+from biasaudit._version import __version__
+from biasaudit.matchers._base import BaseMatcher, MatcherError, as_list, require_columns
+from biasaudit.matchers._jobs import Job
+
+__all__ = ["HttpMatcher", "retry_after_seconds"]
+
+_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date).
+
+    Examples
+    --------
+    >>> retry_after_seconds("2")
+    2.0
+    >>> retry_after_seconds("soon") is None
+    True
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return _json_value(value.item())
+    if isinstance(value, (pd.Timestamp,)):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _dig(body: Any, path: str) -> Any:
+    for part in path.split(".") if path else ():
+        if not isinstance(body, Mapping) or part not in body:
+            raise KeyError(part)
+        body = body[part]
+    return body
+
+
+class HttpMatcher(BaseMatcher):
+    """A scoring service behind HTTP: candidates go out in JSON batches, scores come back.
+
+    Each request is ``POST url`` with the body
+    ``{"job": {...posting...}, "candidates": [{"id": ..., column: value, ...}, ...]}``
+    and the service answers ``{"scores": [0.7, 0.1, ...]}`` in the same order
+    (or ``[{"id": ..., "score": ...}, ...]``, matched by id). The key names are
+    options. 429 and 5xx answers, timeouts and dropped connections are retried
+    with exponential backoff, honouring ``Retry-After``; a malformed answer is
+    an error at once (retrying would not fix it).
+
+    Parameters
+    ----------
+    url : str
+        The scoring endpoint.
+    fields : list of str, str or mapping, optional
+        Columns sent for each candidate (default: every column the engine
+        passes); a mapping ``{column: name in the request}`` renames them, e.g.
+        ``{"resume_text": "resume", "years_experience": "yoe"}``.
+    id_column : str, optional
+        Column sent as each candidate's ``id`` (default: the position in the batch).
+    token_env : str, optional
+        Name of an environment variable holding a bearer token. The token is read
+        when a request is sent and is never stored, logged, cached or reported.
+    headers : mapping, optional
+        Extra request headers (their values are not recorded in the provenance).
+    timeout : float
+        Seconds to wait for each answer.
+    retries : int
+        Extra attempts after a retryable failure.
+    backoff, max_backoff : float
+        First wait and longest wait between attempts, in seconds.
+    batch_size : int
+        Candidates per request.
+    concurrency : int
+        Requests in flight at once.
+    model_version : str, optional
+        The service's model version: the service can change behind the same URL,
+        so name it to key cached scores and the provenance to the model.
+    request_candidates, request_job, response_scores : str
+        Key of the candidates and of the job in the request; dotted path of the
+        scores in the answer.
+
+    Examples
+    --------
+    >>> m = HttpMatcher("http://127.0.0.1:8000/score", fields="resume_text", model_version="v3")
+    >>> m.fingerprint.startswith("http:1:")
+    True
+    """
+
+    name = "http"
+    version = "1"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fields: Sequence[str] | str | None = None,
+        id_column: str | None = None,
+        token_env: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        batch_size: int = 32,
+        concurrency: int = 4,
+        model_version: str | None = None,
+        request_candidates: str = "candidates",
+        request_job: str = "job",
+        response_scores: str = "scores",
+    ) -> None:
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise E.ValidationError(
+                E.MATCHER_OPTION_VALUE.format(
+                    matcher="http",
+                    name="url",
+                    expected="an http:// or https:// URL",
+                    value=url,
+                    fix="Pass url='https://scoring.example/score'.",
+                )
+            )
+        for option, value, low in (
+            ("timeout", timeout, 0),
+            ("batch_size", batch_size, 1),
+            ("concurrency", concurrency, 1),
+            ("retries", retries, 0),
+        ):
+            if (
+                not isinstance(value, (int, float))
+                or value < low
+                or (option == "timeout" and value == 0)
+            ):
+                raise E.ValidationError(
+                    E.MATCHER_OPTION_VALUE.format(
+                        matcher="http",
+                        name=option,
+                        expected=f"a number >= {low}" + (" (> 0)" if option == "timeout" else ""),
+                        value=value,
+                        fix=f"Pass a valid {option}=.",
+                    )
+                )
+        if token_env is not None and token_env not in os.environ:
+            raise E.ValidationError(E.MISSING_TOKEN.format(env=token_env))
+        self.url = url
+        if isinstance(fields, Mapping):
+            self.fields: list[str] | None = [str(k) for k in fields] or None
+            self.rename = {str(k): str(v) for k, v in fields.items()}
+        else:
+            self.fields, self.rename = as_list(fields) or None, {}
+        self.id_column = id_column
+        self.token_env = token_env
+        self.headers = dict(headers or {})
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.batch_size = int(batch_size)
+        self.concurrency = int(concurrency)
+        self.model_version = model_version
+        self.request_candidates = request_candidates
+        self.request_job = request_job
+        self.response_scores = response_scores
+        self.deterministic = True
+        self._lock = threading.Lock()
+        self.stats = {"requests": 0, "retries": 0}
+
+    def params(self) -> dict[str, Any]:
+        """Endpoint, payload layout and model version (never the token or header values)."""
+        return {
+            "url": self.url,
+            "fields": self.fields,
+            "rename": self.rename,
+            "id_column": self.id_column,
+            "model_version": self.model_version,
+            "request_candidates": self.request_candidates,
+            "request_job": self.request_job,
+            "response_scores": self.response_scores,
+            "token_env": self.token_env,
+            "header_names": sorted(self.headers),
+        }
+
+    # -- request ------------------------------------------------------------------
+    def _payload(self, candidates: pd.DataFrame, job: Job | None) -> tuple[bytes, list[Any]]:
+        columns = self.fields or [str(c) for c in candidates.columns]
+        require_columns(candidates, columns, "http", "fields")
+        if self.id_column is not None:
+            require_columns(candidates, [self.id_column], "http", "id_column")
+            ids = [_json_value(v) for v in candidates[self.id_column]]
+        else:
+            ids = list(range(len(candidates)))
+        records = candidates[columns].to_dict("records")
+        name = {str(c): self.rename.get(str(c), str(c)) for c in columns}
+        items = [
+            {"id": i, **{name[str(k)]: _json_value(v) for k, v in r.items()}}
+            for i, r in zip(ids, records)
+        ]
+        body = {
+            self.request_job: job.to_dict() if job is not None else None,
+            self.request_candidates: items,
+        }
+        return json.dumps(body, default=str).encode(), ids
+
+    def _request(self, data: bytes) -> urllib.request.Request:
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "User-Agent": f"biasaudit/{__version__}",
+            **self.headers,
+        }
+        if self.token_env is not None:
+            token = os.environ.get(self.token_env)
+            if token is None:
+                raise E.ValidationError(E.MISSING_TOKEN.format(env=self.token_env))
+            headers["Authorization"] = f"Bearer {token}"
+        return urllib.request.Request(self.url, data=data, headers=headers, method="POST")
+
+    def _wait(self, attempt: int, retry_after: float | None) -> None:
+        delay = self.backoff * 2**attempt if retry_after is None else retry_after
+        with self._lock:
+            self.stats["retries"] += 1
+        time.sleep(min(delay, self.max_backoff))
+
+    def post(self, data: bytes) -> bytes:
+        """POST ``data`` with retries; the raw answer body."""
+        error = "no attempt made"
+        for attempt in range(self.retries + 1):
+            retry_after = None
+            with self._lock:
+                self.stats["requests"] += 1
+            try:
+                with urllib.request.urlopen(self._request(data), timeout=self.timeout) as answer:
+                    return answer.read()
+            except urllib.error.HTTPError as exc:
+                error = f"HTTP {exc.code} {exc.reason}"
+                if exc.code not in _RETRY_STATUS:
+                    detail = exc.read()[:200].decode("utf-8", "replace")
+                    raise MatcherError(
+                        E.HTTP_FAILED.format(
+                            url=self.url, attempts=attempt + 1, error=f"{error}: {detail!r}"
+                        )
+                    ) from None
+                retry_after = retry_after_seconds(exc.headers.get("Retry-After"))
+            except TimeoutError:
+                error = f"no answer within {self.timeout:g} s (timeout)"
+            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                error = f"{type(reason).__name__}: {reason}"
+                if isinstance(reason, (TimeoutError, socket.timeout)):
+                    error = f"no answer within {self.timeout:g} s (timeout)"
+            if attempt < self.retries:
+                self._wait(attempt, retry_after)
+        raise MatcherError(
+            E.HTTP_FAILED.format(url=self.url, attempts=self.retries + 1, error=error)
+        )
+
+    # -- response -----------------------------------------------------------------
+    def _parse(self, raw: bytes, ids: list[Any]) -> np.ndarray:
+        def bad(problem: str) -> MatcherError:
+            body = raw[:200].decode("utf-8", "replace")
+            return MatcherError(
+                E.HTTP_BAD_RESPONSE.format(url=self.url, problem=problem, body=body)
+            )
+
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise bad("not valid JSON") from None
+        try:
+            scores = _dig(body, self.response_scores)
+        except KeyError:
+            raise bad(f"no {self.response_scores!r} field") from None
+        if not isinstance(scores, list) or len(scores) != len(ids):
+            size = len(scores) if isinstance(scores, list) else type(scores).__name__
+            raise bad(f"expected a list of {len(ids)} scores, got {size}")
+        if scores and all(isinstance(s, Mapping) for s in scores):
+            by_id = {str(s.get("id")): s.get("score") for s in scores}
+            missing = [i for i in ids if str(i) not in by_id]
+            if missing:
+                raise bad(f"no score for id(s) {missing[:5]}")
+            scores = [by_id[str(i)] for i in ids]
+        values = []
+        for s in scores:
+            if s is None:
+                values.append(np.nan)  # the service declined: counted as a failure
+            elif isinstance(s, (int, float)) and not isinstance(s, bool) and math.isfinite(s):
+                values.append(float(s))
+            else:
+                raise bad(f"a score is not a finite number: {s!r}")
+        return np.asarray(values, dtype=np.float64)
+
+    def score(self, candidates: pd.DataFrame, job: Job | None) -> np.ndarray:
+        """One request per batch; the service's scores in candidate order."""
+        if len(candidates) == 0:
+            return np.zeros(0)
+        data, ids = self._payload(candidates, job)
+        return self._parse(self.post(data), ids)
