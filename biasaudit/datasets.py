@@ -191,3 +191,17 @@ def _categorize(frame: pd.DataFrame, filename: str) -> pd.DataFrame:
                 _UNEXPECTED_VALUES.format(filename=filename, column=column, values=shown)
             )
     return frame.astype({c: pd.CategoricalDtype(v) for c, v in _CATEGORIES.items()})
+
+
+# The loaders for an auditor's own data (CSV, Parquet, JSON Lines, SQLite or DuckDB queries,
+# TOML column mappings, EEO-1 normalisation) live in biasaudit.loaders; re-exported here so
+# that biasaudit.datasets covers both the bundled and the real data.
+from biasaudit.loaders import (  # noqa: E402
+    ColumnMapping,
+    load,
+    normalize_eeo1,
+    read_mapping,
+    read_sql,
+)
+
+__all__ += ["ColumnMapping", "load", "normalize_eeo1", "read_mapping", "read_sql"]
