@@ -14,7 +14,7 @@ __all__ = ["DEFAULT_BINS", "cell_index", "reduce_arrays"]
 #: Number of fixed score bins in the histograms (binned AUC, calibration).
 DEFAULT_BINS = 512
 #: Rows reduced at a time, so temporaries stay a few tens of MB at any pool size.
-CHUNK_ROWS = 1 << 21
+CHUNK_ROWS = 1 << 19
 
 
 def cell_index(codes: list[np.ndarray], sizes: list[int]) -> np.ndarray:
