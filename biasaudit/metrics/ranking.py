@@ -1,0 +1,520 @@
+"""Ranking metrics: pure, vectorised functions over rankings grouped by job.
+
+Every function takes flat arrays with one entry per candidate: ``jobs`` (integer
+job codes ``0..n_jobs-1``), ``positions`` (``1..n`` within each job, 1 is
+best) and ``groups`` (integer group codes ``0..n_groups-1``). Rows may come in
+any order; functions that need prefixes sort by (job, position) once, and skip
+the sort when the rows are already in that order (an O(n) check; callers that
+have sorted already pass ``presorted=True`` to skip even that). No function
+loops over jobs in Python: per-job quantities come from ``bincount`` and
+``cumsum`` over the sorted rows.
+
+Undefined values (a job too short for any cut-off, a ranking whose normaliser
+is zero) are NaN, never 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "attention_weights",
+    "exposure_weights",
+    "fair_adjusted_alpha",
+    "fair_failure_probability",
+    "fair_mtable",
+    "fair_test",
+    "group_counts",
+    "group_sums",
+    "ndkl",
+    "prefix_counts",
+    "rank_divergences",
+    "skew_at_k",
+    "sort_rankings",
+    "top_k_counts",
+]
+
+
+def sort_rankings(jobs: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
+    """Row order that sorts by job, then position; ``None`` when already sorted.
+
+    Examples
+    --------
+    >>> sort_rankings(np.array([0, 0, 1]), np.array([1, 2, 1])) is None
+    True
+    >>> sort_rankings(np.array([1, 0, 0]), np.array([1, 2, 1])).tolist()
+    [2, 1, 0]
+    """
+    jobs = np.asarray(jobs, dtype=np.int64)
+    positions = np.asarray(positions, dtype=np.int64)
+    if len(jobs) < 2:
+        return None
+    key = jobs * (int(positions.max()) + 1) + positions
+    if bool(np.all(key[1:] > key[:-1])):
+        return None
+    return np.argsort(key, kind="stable")
+
+
+def _sorted(*arrays: np.ndarray | None, presorted: bool = False) -> list[np.ndarray | None]:
+    """Reorder every array by (job, position); the first two are jobs, positions."""
+    order = None if presorted else sort_rankings(arrays[0], arrays[1])
+    if order is None:
+        return [None if a is None else np.asarray(a) for a in arrays]
+    return [None if a is None else np.asarray(a)[order] for a in arrays]
+
+
+def _layout(jobs_sorted: np.ndarray, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:
+    # Rows are sorted by job: a binary search per job beats a pass over every row.
+    bounds = np.searchsorted(jobs_sorted, np.arange(n_jobs + 1))
+    return np.diff(bounds), bounds[:-1]
+
+
+def _prefix_count(indicator: np.ndarray, jobs_sorted: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Number of true values at or before each row within its job (sorted rows)."""
+    dtype = np.int32 if len(indicator) < 2**31 else np.int64
+    total = np.cumsum(indicator, dtype=dtype)
+    before = np.concatenate((np.zeros(1, dtype), total))[starts]
+    return total - before[jobs_sorted]
+
+
+def prefix_counts(jobs: np.ndarray, indicator: np.ndarray, n_jobs: int) -> np.ndarray:
+    """Running count of ``indicator`` within each job, for rows sorted by (job, position).
+
+    ``rank_divergences`` and ``fair_test`` accept it as ``prefix=`` (with
+    ``presorted=True``) so a caller running both computes it once.
+
+    Examples
+    --------
+    >>> prefix_counts(np.array([0, 0, 1, 1]), np.array([1, 1, 0, 1]), 2).tolist()
+    [1, 2, 0, 1]
+    """
+    jobs = np.asarray(jobs, dtype=np.int64)
+    _, starts = _layout(jobs, n_jobs)
+    return _prefix_count(np.asarray(indicator, dtype=bool), jobs, starts)
+
+
+def group_counts(
+    jobs: np.ndarray, groups: np.ndarray, n_jobs: int, n_groups: int, mask: np.ndarray | None = None
+) -> np.ndarray:
+    """Candidates per (job, group), optionally only those where ``mask`` holds.
+
+    Examples
+    --------
+    >>> group_counts(np.array([0, 0, 1]), np.array([0, 1, 1]), 2, 2).tolist()
+    [[1, 1], [0, 1]]
+    """
+    cell = np.asarray(jobs, dtype=np.int64) * n_groups + np.asarray(groups, dtype=np.int64)
+    if mask is not None:
+        cell = cell[np.asarray(mask, dtype=bool)]
+    return np.bincount(cell, minlength=n_jobs * n_groups).reshape(n_jobs, n_groups)
+
+
+def group_sums(
+    jobs: np.ndarray, groups: np.ndarray, values: np.ndarray, n_jobs: int, n_groups: int
+) -> np.ndarray:
+    """Sum of ``values`` per (job, group).
+
+    Examples
+    --------
+    >>> group_sums(np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]),
+    ...            2, 2).tolist()
+    [[1.0, 2.0], [0.0, 3.0]]
+    """
+    cell = np.asarray(jobs, dtype=np.int64) * n_groups + np.asarray(groups, dtype=np.int64)
+    out = np.bincount(cell, weights=values, minlength=n_jobs * n_groups)
+    return out.reshape(n_jobs, n_groups)
+
+
+def top_k_counts(
+    jobs: np.ndarray, positions: np.ndarray, groups: np.ndarray, k: int, n_jobs: int, n_groups: int
+) -> np.ndarray:
+    """Candidates of each group in the top ``k`` of each job (``position <= k``).
+
+    A job with fewer than ``k`` candidates has all of them in its top ``k``.
+
+    Examples
+    --------
+    >>> top_k_counts(np.array([0, 0, 0]), np.array([1, 2, 3]), np.array([1, 0, 1]),
+    ...              2, 1, 2).tolist()
+    [[1, 1]]
+    """
+    return group_counts(jobs, groups, n_jobs, n_groups, mask=np.asarray(positions) <= k)
+
+
+def _by_position(positions: np.ndarray, weight: Any) -> np.ndarray:
+    """``weight(positions)``; for integer positions a lookup in a table of distinct positions."""
+    positions = np.asarray(positions)
+    if positions.dtype.kind in "iu" and len(positions) > 1000 and positions.min() >= 0:
+        with np.errstate(divide="ignore"):  # position 0 is never looked up
+            table = weight(np.arange(int(positions.max()) + 1, dtype=np.float64))
+        return table[positions]
+    return weight(positions.astype(np.float64))
+
+
+def exposure_weights(positions: np.ndarray) -> np.ndarray:
+    """Position weight ``1 / log2(1 + j)`` (Singh and Joachims 2018).
+
+    Examples
+    --------
+    >>> exposure_weights(np.array([1, 3])).tolist()
+    [1.0, 0.5]
+    """
+    return _by_position(positions, lambda j: 1.0 / np.log2(1.0 + j))
+
+
+def attention_weights(positions: np.ndarray, p: float) -> np.ndarray:
+    """Geometric attention ``p (1 - p)^(j - 1)`` (Sapiezynski et al. 2019).
+
+    Examples
+    --------
+    >>> attention_weights(np.array([1, 2, 3]), 0.5).tolist()
+    [0.5, 0.25, 0.125]
+    """
+    return _by_position(positions, lambda j: p * (1.0 - p) ** (j - 1.0))
+
+
+def skew_at_k(top: np.ndarray, desired: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Skew@k per (job, group) and MinSkew@k, MaxSkew@k per job (Geyik et al. 2019).
+
+    ``skew = ln(share of the group in the top k / desired share)``, where
+    ``top`` holds top-k counts per (job, group) and ``desired`` the desired
+    shares per (job, group) (each row summing to 1). Groups with a desired share
+    of 0 are undefined (NaN) and left out of Min/MaxSkew; a group with a
+    positive desired share but absent from the top k has skew ``-inf``.
+
+    Examples
+    --------
+    >>> # top 2 holds 2 of group 0; desired shares 0.5 / 0.5:
+    >>> # skew_0 = ln(1 / 0.5) = ln 2, skew_1 = ln(0 / 0.5) = -inf
+    >>> s, lo, hi = skew_at_k(np.array([[2, 0]]), np.array([[0.5, 0.5]]))
+    >>> round(float(s[0, 0]), 4), float(s[0, 1]), float(lo[0]), round(float(hi[0]), 4)
+    (0.6931, -inf, -inf, 0.6931)
+    """
+    top = np.asarray(top, dtype=np.float64)
+    desired = np.asarray(desired, dtype=np.float64)
+    total = top.sum(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = top / total
+        skew = np.where(desired > 0, np.log(share / desired), np.nan)
+    defined = desired > 0
+    lowest = np.where(defined, skew, np.inf).min(axis=-1)
+    highest = np.where(defined, skew, -np.inf).max(axis=-1)
+    empty = ~defined.any(axis=-1) | (total[..., 0] <= 0)
+    return skew, np.where(empty, np.nan, lowest), np.where(empty, np.nan, highest)
+
+
+def ndkl(
+    jobs: np.ndarray,
+    positions: np.ndarray,
+    groups: np.ndarray,
+    n_jobs: int,
+    n_groups: int,
+    target: np.ndarray | None = None,
+    presorted: bool = False,
+) -> np.ndarray:
+    """Normalised discounted KL divergence per job (Geyik et al. 2019).
+
+    ``NDKL = (1/Z) sum_{i=1..n} KL(D_top-i || D_target) / log2(i + 1)`` with
+    ``Z = sum_{i=1..n} 1 / log2(i + 1)``, ``D_top-i`` the group distribution of
+    the first ``i`` candidates, ``0 ln 0 = 0``. ``D_target`` is the job's pool
+    distribution, or ``target`` (shares per group, the same for every job).
+    0 is perfect agreement; a job with no candidates is NaN.
+
+    Examples
+    --------
+    >>> # Ranking a, b; pool shares 1/2, 1/2. i=1: KL((1,0)||(.5,.5)) = ln 2;
+    >>> # i=2: KL = 0. NDKL = (ln2 / log2 2 + 0) / (1 / log2 2 + 1 / log2 3)
+    >>> #                   = 0.693147 / 1.630930 = 0.4250
+    >>> round(float(ndkl(np.array([0, 0]), np.array([1, 2]), np.array([0, 1]), 1, 2)[0]), 4)
+    0.425
+    """
+    jobs, positions, groups = _sorted(jobs, positions, groups, presorted=presorted)
+    jobs = np.asarray(jobs, dtype=np.int64)
+    sizes, starts = _layout(jobs, n_jobs)
+    positions = np.asarray(positions, dtype=np.int64)
+    if target is None:
+        counts = group_counts(jobs, groups, n_jobs, n_groups)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = counts / sizes[:, None]
+    else:
+        q = np.broadcast_to(np.asarray(target, dtype=np.float64), (n_jobs, n_groups))
+    # KL_i = (1/i) sum_g c ln c - ln i - (1/i) sum_g c ln q_g, with c the group's count in
+    # the top i: position-only factors come from small tables, ln q_g is applied per job.
+    width = int(positions.max()) + 1 if len(positions) else 1
+    idx = np.arange(width, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w_tab = np.where(idx > 0, 1.0 / np.log2(idx + 1.0), 0.0)
+        a_tab = np.where(idx > 0, w_tab / idx, 0.0)
+        clnc_tab = np.where(idx > 0, idx * np.log(idx), 0.0)
+        log_q = np.log(q)
+    z = np.cumsum(w_tab)[sizes]
+    wlog = np.cumsum(w_tab * np.log(np.maximum(idx, 1.0)))[sizes]
+    a = a_tab[positions]
+    first = np.zeros(len(jobs))
+    num = -wlog
+    for g in range(n_groups):
+        c = _prefix_count(groups == g, jobs, starts)
+        first += a * clnc_tab[c]
+        s_g = np.bincount(jobs, weights=a * c, minlength=n_jobs)
+        with np.errstate(invalid="ignore"):
+            num = num - np.where(s_g > 0, s_g * log_q[:, g], 0.0)
+    num = num + np.bincount(jobs, weights=first, minlength=n_jobs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Rounding can leave -1e-17 where the divergence is exactly 0.
+        return np.where(sizes > 0, np.maximum(num / z, 0.0), np.nan)
+
+
+def _divergence_terms(
+    top_plus: np.ndarray, i: np.ndarray, plus: np.ndarray, n: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """rND, rKL and rRD terms (before discount) at cut-off ``i``."""
+    minus, top_minus = n - plus, i - top_plus
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nd = np.abs(top_plus / i - plus / n)
+        p, q = top_plus / i, plus / n
+        kl = np.where(p > 0, p * np.log(p / q), 0.0) + np.where(
+            p < 1, (1 - p) * np.log((1 - p) / (1 - q)), 0.0
+        )
+        ratio = np.where(top_minus > 0, top_plus / np.where(top_minus > 0, top_minus, 1), 0.0)
+        rd = np.abs(ratio - plus / minus)
+    return nd, kl, rd
+
+
+def rank_divergences(
+    jobs: np.ndarray,
+    positions: np.ndarray,
+    protected: np.ndarray,
+    n_jobs: int,
+    step: int = 10,
+    presorted: bool = False,
+    prefix: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """rND, rKL and rRD per job for a binary protected group (Yang and Stoyanovich 2017).
+
+    At cut-offs ``i = step, 2 step, ...`` up to the job's length, with discount
+    ``1 / log2(i)``:
+
+    - rND sums ``|S+_i / i - S+ / N|``;
+    - rKL sums ``KL((S+_i / i, S-_i / i) || (S+ / N, S- / N))`` (``0 ln 0 = 0``);
+    - rRD sums ``|S+_i / S-_i - S+ / S-|``, the prefix ratio taken as 0 when a
+      prefix holds no non-protected candidate (undefined ratio).
+
+    Each sum is divided by its normaliser: the largest value any ranking of the
+    same pool can reach, computed as the larger of the two extreme rankings
+    (all protected candidates first, all protected last). A job shorter than
+    ``step``, or whose normaliser is 0 (only one group present), is NaN.
+
+    Returns
+    -------
+    dict
+        ``"rnd"``, ``"rkl"``, ``"rrd"`` (normalised, per job) and
+        ``"rnd_max"``, ``"rkl_max"``, ``"rrd_max"`` (the normalisers).
+
+    Examples
+    --------
+    >>> # 20 candidates, protected = the first 10: the most unfair ranking, rND = 1
+    >>> out = rank_divergences(np.zeros(20, int), np.arange(1, 21), np.arange(20) < 10, 1)
+    >>> float(out["rnd"][0])
+    1.0
+    """
+    if step < 2:
+        raise ValueError(f"step must be at least 2 (log2(1) = 0); got {step!r}.")
+    jobs, positions, protected = _sorted(jobs, positions, protected, presorted=presorted)
+    jobs = np.asarray(jobs, dtype=np.int64)
+    sizes, starts = _layout(jobs, n_jobs)
+    if prefix is None:
+        prefix = _prefix_count(np.asarray(protected, dtype=bool), jobs, starts)
+    last = np.maximum(starts + sizes - 1, 0)
+    plus = np.where(sizes > 0, prefix[last] if len(prefix) else 0, 0).astype(np.int64)
+    job_c, i = _cut_rows(sizes, step)
+    top_plus = prefix[starts[job_c] + i.astype(np.int64) - 1].astype(np.float64)
+    plus_c, n_c = plus[job_c].astype(np.float64), sizes[job_c].astype(np.float64)
+    discount = 1.0 / np.log2(i)
+    observed = _divergence_terms(top_plus, i, plus_c, n_c)
+    z_all = _normalisers(sizes, plus, step)
+    out: dict[str, np.ndarray] = {}
+    for name, obs, z in zip(("rnd", "rkl", "rrd"), observed, z_all):
+        value = np.bincount(job_c, weights=discount * obs, minlength=n_jobs)
+        # Too short for a cut-off, or one group only: nothing to normalise by.
+        ok = (sizes >= step) & (z > 1e-12) & (plus > 0) & (plus < sizes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = np.where(ok, value / np.where(ok, z, 1.0), np.nan)
+        out[f"{name}_max"] = np.where(sizes >= step, z, np.nan)
+    return out
+
+
+def _cut_rows(sizes: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
+    """(list, cut-off) for cut-offs step, 2 step, ... of every list, without a pass over rows."""
+    cuts = sizes // step
+    owner = np.repeat(np.arange(len(sizes)), cuts)
+    first_cut = np.concatenate(([0], np.cumsum(cuts)[:-1]))
+    m = np.arange(len(owner)) - first_cut[owner] + 1
+    return owner, (m * step).astype(np.float64)
+
+
+def _normalisers(sizes: np.ndarray, plus: np.ndarray, step: int) -> list[np.ndarray]:
+    """Largest rND, rKL, rRD sums of each job: the larger of the two extreme rankings.
+
+    They depend only on (length, protected count), so they are computed once per
+    distinct pair and shared by the jobs that have it.
+    """
+    if not len(sizes):
+        return [np.zeros(0)] * 3
+    base = int(sizes.max()) + 1
+    pairs, key = np.unique(sizes.astype(np.int64) * base + plus, return_inverse=True)
+    n_u, plus_u = pairs // base, pairs % base
+    owner, i = _cut_rows(n_u, step)
+    n_c, plus_c = n_u[owner].astype(np.float64), plus_u[owner].astype(np.float64)
+    discount = 1.0 / np.log2(i)
+    first = _divergence_terms(np.minimum(i, plus_c), i, plus_c, n_c)
+    last = _divergence_terms(np.maximum(0.0, i - (n_c - plus_c)), i, plus_c, n_c)
+    out = []
+    for hi1, hi2 in zip(first, last):
+        z1 = np.bincount(owner, weights=discount * hi1, minlength=len(pairs))
+        z2 = np.bincount(owner, weights=discount * hi2, minlength=len(pairs))
+        out.append(np.maximum(z1, z2)[np.asarray(key).reshape(-1)])
+    return out
+
+
+def fair_mtable(n: int, p: float, alpha: float) -> np.ndarray:
+    """FA*IR minimum protected counts ``m(k) = binom.ppf(alpha, k, p)`` for k = 1..n.
+
+    Examples
+    --------
+    >>> fair_mtable(6, 0.5, 0.1).tolist()
+    [0, 0, 0, 1, 1, 1]
+    """
+    k = np.arange(1, n + 1)
+    return np.maximum(stats.binom.ppf(alpha, k, p), 0).astype(np.int64)
+
+
+def _failure(mtab: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Probability that a Bernoulli(p) ranking fails some prefix of each m-table row.
+
+    ``mtab`` is ``(keys, n)``; rows shorter than ``n`` are padded with 0 (no
+    constraint). Exact dynamic programme over the protected count so far.
+    """
+    keys, n = mtab.shape
+    alive = np.zeros((keys, n + 1))
+    alive[:, 0] = 1.0
+    p = p[:, None]
+    count = np.arange(n + 1)[None, :]
+    for k in range(1, n + 1):
+        shifted = np.zeros_like(alive)
+        shifted[:, 1:] = alive[:, :-1]
+        alive = alive * (1 - p) + shifted * p
+        alive[count < mtab[:, k - 1 : k]] = 0.0
+    return 1.0 - alive.sum(axis=1)
+
+
+def fair_failure_probability(n: int, p: float, alpha: float) -> float:
+    """Probability that a fair ranking (each position protected with probability p)
+    fails some prefix of the unadjusted FA*IR table ``fair_mtable(n, p, alpha)``.
+
+    Examples
+    --------
+    >>> # n = 1: m(1) = 1 only if alpha > 1 - p; here m(1) = 0, so it never fails
+    >>> fair_failure_probability(1, 0.5, 0.1)
+    0.0
+    """
+    mtab = fair_mtable(n, p, alpha)[None, :]
+    return float(_failure(mtab, np.array([p]))[0])
+
+
+def fair_adjusted_alpha(
+    n: np.ndarray, p: np.ndarray, alpha: float, iterations: int = 24
+) -> np.ndarray:
+    """FA*IR multiple-testing adjustment of ``alpha``, for many (n, p) at once.
+
+    The adjusted level is the largest ``alpha_c <= alpha`` (found by bisection,
+    ``iterations`` halvings) whose table ``m(k) = binom.ppf(alpha_c, k, p)``
+    is failed by a fair ranking, one where each position is protected
+    independently with probability ``p``, with probability at most ``alpha``.
+    The failure probability is exact (dynamic programme over prefixes), as in
+    Zehlike et al. (2017).
+
+    Examples
+    --------
+    >>> a = fair_adjusted_alpha(np.array([20]), np.array([0.5]), 0.1)
+    >>> bool(a[0] < 0.1), fair_failure_probability(20, 0.5, float(a[0])) <= 0.1
+    (True, True)
+    """
+    n = np.atleast_1d(np.asarray(n, dtype=np.int64))
+    p = np.atleast_1d(np.asarray(p, dtype=np.float64))
+    width = int(n.max()) if len(n) else 0
+    k = np.arange(1, width + 1)[None, :]
+
+    def table(a: np.ndarray) -> np.ndarray:
+        m = np.maximum(stats.binom.ppf(a[:, None], k, p[:, None]), 0)
+        return np.where(k <= n[:, None], m, 0).astype(np.int64)
+
+    hi = np.full(len(n), float(alpha))
+    lo = np.zeros(len(n))
+    done = _failure(table(hi), p) <= alpha + 1e-12
+    for _ in range(iterations):
+        mid = (lo + hi) / 2
+        ok = _failure(table(mid), p) <= alpha + 1e-12
+        lo = np.where(ok, mid, lo)
+        hi = np.where(ok, hi, mid)
+    return np.where(done, float(alpha), lo)
+
+
+def fair_test(
+    jobs: np.ndarray,
+    positions: np.ndarray,
+    protected: np.ndarray,
+    n_jobs: int,
+    p: np.ndarray,
+    alpha: float = 0.1,
+    adjust: bool = True,
+    presorted: bool = False,
+    prefix: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """FA*IR ranked group fairness test per job (Zehlike et al. 2017).
+
+    Job ``j`` passes when every prefix of length ``k`` holds at least
+    ``m(k) = binom.ppf(alpha_c, k, p[j])`` protected candidates, with
+    ``alpha_c`` the adjusted level of :func:`fair_adjusted_alpha` (or ``alpha``
+    itself with ``adjust=False``).
+
+    Returns
+    -------
+    dict
+        ``"passed"`` (bool per job; False for an empty job), ``"first_failing_prefix"``
+        (the smallest failing k, 0 when the job passes) and ``"alpha_adjusted"``.
+
+    Examples
+    --------
+    >>> # 10 candidates, none protected, p = 0.5: m(k) > 0 from some k on, so it fails
+    >>> out = fair_test(np.zeros(10, int), np.arange(1, 11), np.zeros(10, bool), 1,
+    ...                 np.array([0.5]))
+    >>> bool(out["passed"][0]), int(out["first_failing_prefix"][0]) > 0
+    (False, True)
+    """
+    jobs, positions, protected = _sorted(jobs, positions, protected, presorted=presorted)
+    jobs = np.asarray(jobs, dtype=np.int64)
+    sizes, starts = _layout(jobs, n_jobs)
+    p = np.broadcast_to(np.asarray(p, dtype=np.float64), (n_jobs,))
+    # One table per distinct (length, p): jobs share them.
+    p_values, p_code = np.unique(p, return_inverse=True)
+    pair = sizes.astype(np.int64) * len(p_values) + p_code.reshape(-1)
+    pairs, key = np.unique(pair, return_inverse=True)
+    key = np.asarray(key).reshape(-1)
+    n_u, p_u = pairs // len(p_values), p_values[pairs % len(p_values)]
+    alpha_u = fair_adjusted_alpha(n_u, p_u, alpha) if adjust else np.full(len(n_u), alpha)
+    width = max(int(sizes.max()) if len(sizes) else 0, 1)
+    k = np.arange(1, width + 1)[None, :]
+    mtab = np.maximum(stats.binom.ppf(alpha_u[:, None], k, p_u[:, None]), 0).astype(np.int32)
+    position = np.asarray(positions, dtype=np.int64) - 1
+    have = prefix if prefix is not None else _prefix_count(protected, jobs, starts)
+    fail = np.flatnonzero(have < mtab[key[jobs], position])
+    # Rows are sorted by job then position: the first failing row of a job starts its run.
+    fail_jobs = jobs[fail]
+    new = np.concatenate(([True], fail_jobs[1:] != fail_jobs[:-1])) if len(fail) else fail > 0
+    first = np.zeros(n_jobs, dtype=np.int64)
+    first[fail_jobs[new]] = position[fail[new]] + 1
+    passed = (first == 0) & (sizes > 0)
+    return {"passed": passed, "first_failing_prefix": first, "alpha_adjusted": alpha_u[key]}

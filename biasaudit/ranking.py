@@ -1,0 +1,790 @@
+"""rank_audit(): fairness of ordered shortlists per job.
+
+The pool's rankings are read once into arrays sorted by (job, position); every
+metric is then a sum over jobs of small per-job statistics (see
+:mod:`biasaudit.metrics.ranking`), so pooling, and the bootstrap over jobs, are
+matrix products with no Python loop over jobs.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from biasaudit import _errors as E
+from biasaudit.metrics import ranking as R
+from biasaudit.metrics import significance as sig
+from biasaudit.pool import CandidatePool
+
+__all__ = ["RankingResult", "rank_audit"]
+
+NEEDS_ORDER = (
+    "A ranking audit needs an order: got {given}. "
+    "Pass exactly one of score=COLUMN (higher is better) or rank=COLUMN (1 is best)."
+)
+BAD_RANK_VALUES = (
+    "Rank column {column!r} must hold whole numbers from 1 up; found {values}. "
+    "Recode the ranks so that 1 is the best candidate of each job."
+)
+DUPLICATE_RANK = (
+    "Rank column {column!r} gives rank {rank} to {count} candidates of job {job!r} "
+    "({jobs} job(s) have duplicate ranks). Each rank may appear once per job; "
+    "fix the ranks, or pass score=... to let ties be broken by pool order."
+)
+BAD_OPTION = "{name} must be {expected}; got {value!r}. {fix}"
+BAD_TARGET = (
+    "target for {attribute!r} must map known groups {groups} to shares that are "
+    "non-negative and sum to 1; got {value!r}. Fix the shares."
+)
+SHORT_LISTS = (
+    "k={k} exceeds the length of {count} job list(s); for those jobs the whole list "
+    "counts as the top {k}."
+)
+ONE_CANDIDATE = (
+    "{count} job(s) have a single candidate: insufficient data for position-based "
+    "metrics, so they are left out of them (they still count in the top-k tables)."
+)
+
+_COLUMNS = ["attribute", "group", "metric", "k", "value", "ci_low", "ci_high", "n", "p_value"]
+_ALL = "all"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe value: NaN and infinities -> None, NumPy scalars -> Python."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(float(value)) else None
+    return value
+
+
+@dataclass(frozen=True)
+class RankingResult:
+    """The outcome of :func:`rank_audit`: a tidy metric table, per-job tests, facts.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per attribute / group / metric / k (see :meth:`to_frame`).
+    per_job : DataFrame
+        FA*IR test per job and protected group: ``passed``,
+        ``first_failing_prefix`` (0 when passed) and ``alpha_adjusted``.
+    facts : dict
+        Counts about the input: jobs, ties at each cut-off, short lists,
+        single-candidate jobs, rank gaps.
+    configuration : dict
+        The options of the audit, the discounts and normalisers used.
+    notes : tuple of str
+        Plain-language statements about degenerate input.
+    """
+
+    table: pd.DataFrame = field(repr=False)
+    per_job: pd.DataFrame = field(repr=False)
+    facts: dict[str, Any] = field(repr=False)
+    configuration: dict[str, Any] = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "table", self.table.copy())
+        object.__setattr__(self, "per_job", self.per_job.copy())
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table (a copy): attribute, group, metric, k, value, ci_low, ci_high, n, p_value.
+
+        ``k`` is the cut-off for top-k metrics and missing otherwise; ``group``
+        is ``"all"`` for metrics of the whole ranking (NDKL, MinSkew, MaxSkew).
+        """
+        return self.table.copy()
+
+    def value(self, metric: str, group: str = _ALL, k: int | None = None, **match: str) -> float:
+        """One value of the table, e.g. ``result.value("skew", "F", k=10)``."""
+        t = self.table
+        rows = (t["metric"] == metric) & (t["group"] == group)
+        rows &= t["k"].isna() if k is None else (t["k"] == k)
+        for column, wanted in match.items():
+            rows &= t[column] == wanted
+        if rows.sum() != 1:
+            raise KeyError(f"{rows.sum()} rows match {metric!r}, {group!r}, k={k}, {match}")
+        return float(t.loc[rows, "value"].iloc[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-safe data (NaN and infinities become ``None``)."""
+        rows = [
+            {c: _clean(v) for c, v in row.items()}
+            for row in self.table.astype(object).to_dict(orient="records")
+        ]
+        return {
+            "kind": "ranking",
+            "configuration": _clean(self.configuration),
+            "facts": _clean(self.facts),
+            "notes": list(self.notes),
+            "metrics": rows,
+        }
+
+    def _repr_html_(self) -> str:
+        shown = self.table.copy()
+        for column in ("value", "ci_low", "ci_high", "p_value"):
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        head = f"<p><b>Ranking audit</b>: {self.facts['jobs']} jobs, {self.facts['rows']} rows</p>"
+        return head + (f"<ul>{notes}</ul>" if notes else "") + shown.to_html(index=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"<RankingResult: {self.facts['rows']} candidates, {self.facts['jobs']} jobs, "
+            f"{len(self.table)} metric rows>"
+        )
+
+
+# -- validation and positions ------------------------------------------------------
+
+
+def _check_options(
+    k: int | Sequence[int], attention: float, alpha: float, step: int, n_bootstrap: int
+) -> tuple[int, ...]:
+    ks = (k,) if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else tuple(k)
+    if not ks or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
+        raise E.ValidationError(
+            BAD_OPTION.format(name="k", expected="positive integers", value=k, fix="e.g. k=(10,)")
+        )
+    checks = [
+        ("k", all(v >= 1 for v in ks), "positive integers", k, "Pass e.g. k=(10, 20)."),
+        ("attention", 0 < attention <= 1, "in (0, 1]", attention, "Pass e.g. attention=0.5."),
+        ("alpha", 0 < alpha < 1, "in (0, 1)", alpha, "Pass e.g. alpha=0.1."),
+        ("rnd_step", step >= 2, "an integer >= 2", step, "Pass e.g. rnd_step=10."),
+        ("n_bootstrap", n_bootstrap >= 0, "an integer >= 0", n_bootstrap, "Pass e.g. 200."),
+    ]
+    for name, ok, expected, value, fix in checks:
+        if not ok:
+            raise E.ValidationError(
+                BAD_OPTION.format(name=name, expected=expected, value=value, fix=fix)
+            )
+    return tuple(sorted({int(v) for v in ks}))
+
+
+def _job_codes(pool: CandidatePool) -> tuple[np.ndarray, tuple[str, ...]]:
+    if pool.job_codes is None:
+        return np.zeros(pool.n_rows, dtype=np.int64), ("(all)",)
+    return pool.job_codes.codes.astype(np.int64), pool.job_codes.categories
+
+
+def _order_by_rank(
+    pool: CandidatePool, jobs: np.ndarray, labels: tuple[str, ...]
+) -> tuple[np.ndarray | None, int]:
+    rank = pool.arrays["rank"]
+    bad = (rank < 1) | (rank != np.floor(rank))
+    if bad.any():
+        shown = sorted(set(rank[bad].tolist()))[:5]
+        raise E.ValidationError(BAD_RANK_VALUES.format(column=pool.rank, values=shown))
+    r = rank.astype(np.int64)
+    key = jobs * (int(r.max()) + 1) + r
+    order = R.sort_rankings(jobs, r)
+    sorted_key = key if order is None else key[order]
+    dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    if len(dup):
+        first = dup[0] if order is None else order[dup[0]]
+        job_of_dup = sorted_key[dup] // (int(r.max()) + 1)
+        count = int((sorted_key == sorted_key[dup[0]]).sum())
+        raise E.ValidationError(
+            DUPLICATE_RANK.format(
+                column=pool.rank,
+                rank=int(r[first]),
+                count=count,
+                job=labels[jobs[first]],
+                jobs=len(np.unique(job_of_dup)),
+            )
+        )
+    # Ranks with gaps (1, 2, 5) keep their order; positions become 1, 2, 3.
+    sizes = np.bincount(jobs, minlength=len(labels))
+    ends = np.cumsum(sizes)[sizes > 0] - 1
+    top_rank = (r if order is None else r[order])[ends]
+    return order, int((top_rank > sizes[sizes > 0]).sum())
+
+
+def _stable_descending(score: np.ndarray) -> np.ndarray:
+    """Argsort by descending score, ties in row order; a fast unstable sort plus a fix of ties."""
+    order = np.argsort(-score)
+    value = score[order]
+    tied = np.flatnonzero(value[1:] == value[:-1])
+    if len(tied):
+        at = np.union1d(tied, tied + 1)  # sorted positions inside runs of equal scores
+        rows = order[at]
+        order[at] = rows[np.lexsort((rows, -value[at]))]
+    return order
+
+
+def _order_by_score(
+    score: np.ndarray, jobs: np.ndarray, ks: tuple[int, ...], n_jobs: int
+) -> tuple[np.ndarray, dict[int, int], int]:
+    order = _stable_descending(score)
+    # Each row's place in the global order, then one integer sort by (job, place).
+    place = np.empty(len(score), dtype=np.int64)
+    place[order] = np.arange(len(score))
+    order = np.argsort(jobs * len(score) + place)  # keys are unique: stability is moot
+    s, j = score[order], jobs[order]
+    sizes = np.bincount(jobs, minlength=n_jobs)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    ties = {}
+    for k in ks:
+        # A tie straddles the cut when positions k and k + 1 share a score.
+        has = sizes > k
+        at = starts[has] + k - 1
+        ties[k] = int((s[at] == s[at + 1]).sum())
+    same = (s[1:] == s[:-1]) & (j[1:] == j[:-1])
+    return order, ties, len(np.unique(j[1:][same]))
+
+
+# -- per-job statistics and pooled metrics ---------------------------------------
+
+
+@dataclass
+class _Ranked:
+    jobs: np.ndarray
+    positions: np.ndarray
+    sizes: np.ndarray
+    eligible: np.ndarray
+    label: np.ndarray | None
+
+
+def _features(
+    rk: _Ranked,
+    groups: np.ndarray,
+    n_groups: int,
+    n_known: int,
+    ks: tuple[int, ...],
+    desired: np.ndarray | None,
+    options: dict[str, Any],
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per-job statistics whose sums over jobs give every pooled metric."""
+    J, G = len(rk.sizes), n_groups
+    e = rk.eligible[:, None].astype(np.float64)
+    cell = rk.jobs * G + groups  # computed once: every per-(job, group) sum is a bincount
+
+    def per_cell(weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cell, weights=weights, minlength=J * G).reshape(J, G).astype(float)
+
+    n = per_cell()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = n / rk.sizes[:, None]
+    want = share if desired is None else np.broadcast_to(desired, (J, G))
+    f: dict[str, np.ndarray] = {"n": n, "n_e": n * e}
+    for k in ks:
+        top = per_cell(rk.positions <= k)
+        f[f"top{k}"] = top
+        f[f"top_e{k}"] = top * e
+        f[f"want{k}"] = np.minimum(k, rk.sizes)[:, None] * np.nan_to_num(want) * e
+        _, lo, hi = R.skew_at_k(top[:, :n_known], want[:, :n_known])
+        f[f"absent{k}"] = ((lo == -np.inf) & rk.eligible).astype(np.float64)
+        for name, v in (("minskew", lo), ("maxskew", hi)):
+            ok = np.isfinite(v) & rk.eligible
+            f[f"{name}{k}"], f[f"{name}_n{k}"] = np.where(ok, v, 0.0), ok.astype(np.float64)
+    w = R.exposure_weights(rk.positions)
+    f["expo"] = per_cell(w) * e
+    a = R.attention_weights(rk.positions, options["attention"])
+    f["att"] = per_cell(a) * e
+    if rk.label is not None:
+        f["rel"] = per_cell(rk.label.astype(np.float64)) * e
+    target = None if desired is None else desired
+    d = R.ndkl(rk.jobs, rk.positions, groups, J, G, target=target, presorted=True)
+    ok = np.isfinite(d) & rk.eligible
+    f["ndkl"], f["ndkl_n"] = np.where(ok, d, 0.0), ok.astype(np.float64)
+    per_job = _per_group_tests(rk, groups, n_known, want, options, f)
+    return f, per_job
+
+
+def _per_group_tests(
+    rk: _Ranked,
+    groups: np.ndarray,
+    n_known: int,
+    want: np.ndarray,
+    options: dict[str, Any],
+    f: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    J = len(rk.sizes)
+    cols = {name: np.zeros((J, n_known)) for name in ("rnd", "rkl", "rrd", "fair")}
+    counts = {name: np.zeros((J, n_known)) for name in cols}
+    first = np.zeros((J, n_known), dtype=np.int64)
+    alpha_adj = np.zeros((J, n_known))
+    for g in range(n_known):  # a loop over groups, never over jobs
+        protected = groups == g
+        prefix = R.prefix_counts(rk.jobs, protected, J)  # shared by rND/rKL/rRD and FA*IR
+        div = R.rank_divergences(
+            rk.jobs, rk.positions, protected, J, step=options["step"], presorted=True, prefix=prefix
+        )
+        for name in ("rnd", "rkl", "rrd"):
+            ok = np.isfinite(div[name]) & rk.eligible
+            cols[name][:, g], counts[name][:, g] = np.where(ok, div[name], 0.0), ok
+        p = np.nan_to_num(want[:, g])
+        fair = R.fair_test(
+            rk.jobs,
+            rk.positions,
+            protected,
+            J,
+            p,
+            alpha=options["alpha"],
+            presorted=True,
+            prefix=prefix,
+        )
+        cols["fair"][:, g] = fair["passed"] & rk.eligible
+        counts["fair"][:, g] = rk.eligible
+        first[:, g], alpha_adj[:, g] = fair["first_failing_prefix"], fair["alpha_adjusted"]
+    for name in cols:
+        f[name], f[f"{name}_n"] = cols[name], counts[name]
+    return {"first": first, "alpha": alpha_adj, "passed": cols["fair"].astype(bool)}
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _to_highest(values: np.ndarray, n_known: int) -> np.ndarray:
+    """Each known group's value over the highest known group's (1.0 is parity)."""
+    known = values[..., :n_known]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no finite value
+        best = np.nanmax(np.where(np.isfinite(known), known, np.nan), axis=-1, keepdims=True)
+    out = np.full(values.shape, np.nan)
+    out[..., :n_known] = _ratio(known, np.broadcast_to(best, known.shape))
+    return out
+
+
+def _pooled(s: dict[str, np.ndarray], ks: tuple[int, ...], n_known: int) -> dict[tuple, Any]:
+    """Every pooled metric from job sums; leading axes (bootstrap draws) broadcast."""
+    out: dict[tuple, Any] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in ks:
+            rate = _ratio(s[f"top{k}"], s["n"])
+            out[("selection_rate", k)] = rate
+            out[("impact_ratio", k)] = _to_highest(rate, n_known)
+            skew = np.log(_ratio(s[f"top_e{k}"], s[f"want{k}"]))
+            out[("skew", k)] = skew
+            for name in ("minskew", "maxskew"):
+                out[(name.replace("skew", "_skew"), k)] = _ratio(s[f"{name}{k}"], s[f"{name}_n{k}"])
+        expo = _ratio(s["expo"], s["n_e"])
+        out[("exposure", None)] = expo
+        out[("exposure_ratio", None)] = _to_highest(expo, n_known)
+        att = _ratio(s["att"], s["n_e"])
+        out[("attention", None)] = att
+        out[("attention_ratio", None)] = _to_highest(att, n_known)
+        if "rel" in s:
+            relevance = _ratio(s["rel"], s["n_e"])
+            out[("mean_relevance", None)] = relevance
+            out[("disparate_treatment_ratio", None)] = _to_highest(_ratio(expo, relevance), n_known)
+        out[("ndkl", None)] = _ratio(s["ndkl"], s["ndkl_n"])
+        for name in ("rnd", "rkl", "rrd"):
+            out[(name, None)] = _ratio(s[name], s[f"{name}_n"])
+        out[("fair_pass_rate", None)] = _ratio(s["fair"], s["fair_n"])
+    return out
+
+
+def _flatten(f: dict[str, np.ndarray]) -> tuple[np.ndarray, list[tuple[str, tuple[int, ...]]]]:
+    layout = [(name, v.shape[1:]) for name, v in f.items()]
+    J = next(iter(f.values())).shape[0]
+    return np.concatenate([v.reshape(J, -1) for v in f.values()], axis=1), layout
+
+
+def _unflatten(x: np.ndarray, layout: list) -> dict[str, np.ndarray]:
+    out, at = {}, 0
+    for name, shape in layout:
+        width = int(np.prod(shape)) if shape else 1
+        out[name] = x[..., at : at + width].reshape(*x.shape[:-1], *shape)
+        at += width
+    return out
+
+
+def _bootstrap(
+    x: np.ndarray, layout: list, ks: tuple[int, ...], n_known: int, draws: int, seed: int
+) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
+    """Percentile intervals from resampling jobs with replacement (seeded)."""
+    if draws == 0:
+        return {}
+    rng = np.random.default_rng(seed)
+    J, chunk, parts = x.shape[0], 50, []
+    for start in range(0, draws, chunk):
+        b = min(chunk, draws - start)
+        picks = rng.integers(0, J, size=(b, J)) + (np.arange(b) * J)[:, None]
+        weights = np.bincount(picks.ravel(), minlength=b * J).reshape(b, J)
+        parts.append(weights.astype(np.float64) @ x)
+    metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {
+            # No interpolation, so draws at -inf (a group absent from a top k) stay -inf.
+            key: (
+                np.nanpercentile(v, 2.5, axis=0, method="lower"),
+                np.nanpercentile(v, 97.5, axis=0, method="higher"),
+            )
+            for key, v in metrics.items()
+        }
+
+
+def _cmh_rows(
+    f: dict[str, np.ndarray], k: int, ref: int, g: int
+) -> tuple[float, float, float, float]:
+    top, n = f[f"top{k}"], f["n"]
+    args = (top[:, g], n[:, g], top[:, ref], n[:, ref])
+    _, p, odds = sig.mantel_haenszel(*args)
+    bd, bd_p = sig.breslow_day(*args, odds)
+    return p, odds, bd, bd_p
+
+
+# -- assembling the table ----------------------------------------------------------
+
+_JOB_LEVEL = {"min_skew", "max_skew", "ndkl"}
+_PER_JOB_GROUP = {"rnd", "rkl", "rrd", "fair_pass_rate"}
+
+
+def _n_for(metric: str, f: dict[str, np.ndarray], g: int, k: int | None) -> float:
+    if metric in _JOB_LEVEL:
+        key = "ndkl_n" if metric == "ndkl" else f"{metric.replace('_', '')}_n{k}"
+        return float(f[key].sum())
+    if metric in _PER_JOB_GROUP:
+        name = "fair" if metric == "fair_pass_rate" else metric
+        return float(f[f"{name}_n"][:, g].sum())
+    if metric in ("selection_rate", "impact_ratio"):
+        return float(f["n"][:, g].sum())
+    return float(f["n_e"][:, g].sum())
+
+
+def _rows_for(
+    attribute: str,
+    categories: tuple[str, ...],
+    n_known: int,
+    f: dict[str, np.ndarray],
+    ks: tuple[int, ...],
+    boot: dict[tuple, tuple[np.ndarray, np.ndarray]],
+) -> list[dict[str, Any]]:
+    sums = {name: v.sum(axis=0) for name, v in f.items()}
+    point = _pooled(sums, ks, n_known)
+    rows = []
+    for (metric, k), values in point.items():
+        low, high = boot.get((metric, k), (None, None))
+        if metric in _JOB_LEVEL:
+            targets = [(_ALL, None)]
+        else:
+            targets = [(categories[g], g) for g in range(len(categories))]
+            if metric in _PER_JOB_GROUP:
+                targets = targets[:n_known]
+        for label, g in targets:
+            index = () if g is None else (g,)
+            value = float(np.asarray(values)[index])
+            lo = float(np.asarray(low)[index]) if low is not None else math.nan
+            hi = float(np.asarray(high)[index]) if high is not None else math.nan
+            n = _n_for(metric, f, 0 if g is None else g, k)
+            rows.append(_row(attribute, label, metric, k, value, lo, hi, n, math.nan))
+        if metric == "selection_rate":
+            _wilson(rows[-len(targets) :], f, k)
+        if metric == "impact_ratio":
+            rows.extend(_cmh(attribute, categories, n_known, f, k, values))
+    return rows
+
+
+def _row(
+    attribute: str,
+    group: str,
+    metric: str,
+    k: int | None,
+    value: float,
+    lo: float,
+    hi: float,
+    n: float,
+    p: float,
+) -> dict[str, Any]:
+    return dict(zip(_COLUMNS, (attribute, group, metric, k, value, lo, hi, n, p)))
+
+
+def _wilson(rows: list[dict[str, Any]], f: dict[str, np.ndarray], k: int) -> None:
+    low, high = sig.wilson_interval(f[f"top{k}"].sum(axis=0), f["n"].sum(axis=0))
+    for g, row in enumerate(rows):
+        row["ci_low"], row["ci_high"] = float(low[g]), float(high[g])
+
+
+def _cmh(
+    attribute: str,
+    categories: tuple[str, ...],
+    n_known: int,
+    f: dict[str, np.ndarray],
+    k: int,
+    ratios: np.ndarray,
+) -> list[dict[str, Any]]:
+    """CMH odds ratio (p-value) and Breslow-Day per group against the highest group."""
+    if not np.isfinite(ratios[:n_known]).any():
+        return []
+    ref = int(np.nanargmax(np.where(np.isfinite(ratios[:n_known]), ratios[:n_known], -1)))
+    rows = []
+    for g in range(n_known):
+        if g == ref:
+            continue
+        p, odds, bd, bd_p = _cmh_rows(f, k, ref, g)
+        n = float(f["n"][:, [g, ref]].sum())
+        group = categories[g]
+        rows.append(_row(attribute, group, "mh_odds_ratio", k, odds, math.nan, math.nan, n, p))
+        rows.append(_row(attribute, group, "breslow_day", k, bd, math.nan, math.nan, n, bd_p))
+    return rows
+
+
+def _desired(
+    target: Mapping[str, Mapping[str, float]] | None, attribute: str, categories: tuple[str, ...]
+) -> np.ndarray | None:
+    if not target or attribute not in target:
+        return None
+    shares = {str(key): value for key, value in target[attribute].items()}
+    values = np.array([float(shares.get(c, 0.0)) for c in categories])
+    unknown = set(shares) - set(categories)
+    if unknown or (values < 0).any() or abs(values.sum() - 1) > 1e-6:
+        raise E.ValidationError(
+            BAD_TARGET.format(attribute=attribute, groups=list(categories), value=dict(shares))
+        )
+    return values
+
+
+def _prepare(
+    pool: CandidatePool, ks: tuple[int, ...]
+) -> tuple[_Ranked, np.ndarray | None, dict[str, Any], tuple[str, ...]]:
+    jobs, labels = _job_codes(pool)
+    n_jobs = len(labels)
+    facts: dict[str, Any] = {"rows": pool.n_rows, "jobs": n_jobs}
+    if pool.score is not None:
+        order, ties, tied_jobs = _order_by_score(pool.arrays["score"], jobs, ks, n_jobs)
+        facts["jobs_with_ties_at_cutoff"] = ties
+        facts["jobs_with_tied_scores"] = tied_jobs
+        facts["tie_break"] = "pool order"
+    else:
+        order, gaps = _order_by_rank(pool, jobs, labels)
+        facts["jobs_with_rank_gaps"] = gaps
+    j = _take(jobs, order)
+    sizes = np.bincount(j, minlength=n_jobs)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    positions = np.arange(len(j)) - starts[j] + 1
+    label = _take(pool.arrays["label"], order) if "label" in pool.arrays else None
+    rk = _Ranked(j, positions, sizes, sizes >= 2, label)
+    facts["jobs_shorter_than_k"] = {k: int((sizes < k).sum()) for k in ks}
+    facts["jobs_with_one_candidate"] = int((sizes == 1).sum())
+    return rk, order, facts, labels
+
+
+def _take(values: np.ndarray, order: np.ndarray | None) -> np.ndarray:
+    """Rows in (job, position) order; ``None`` means they already are."""
+    return values if order is None else values[order]
+
+
+def _notes(facts: dict[str, Any]) -> list[str]:
+    notes = [SHORT_LISTS.format(k=k, count=c) for k, c in facts["jobs_shorter_than_k"].items() if c]
+    if facts["jobs_with_one_candidate"]:
+        notes.append(ONE_CANDIDATE.format(count=facts["jobs_with_one_candidate"]))
+        warnings.warn(notes[-1], E.InsufficientDataWarning, stacklevel=3)
+    for k, count in facts.get("jobs_with_ties_at_cutoff", {}).items():
+        if count:
+            notes.append(
+                f"{count} job(s) have tied scores straddling the top-{k} cut-off; "
+                "ties are broken by pool order."
+            )
+    return notes
+
+
+def rank_audit(
+    data: Any,
+    *,
+    attributes: Sequence[str] | str,
+    job: str | None = None,
+    score: str | None = None,
+    rank: str | None = None,
+    label: str | None = None,
+    k: int | Sequence[int] = (10, 20),
+    target: Mapping[str, Mapping[str, float]] | None = None,
+    attention: float = 0.5,
+    alpha: float = 0.1,
+    seed: int = 0,
+    rnd_step: int = 10,
+    n_bootstrap: int = 200,
+) -> RankingResult:
+    """Audit the rankings a matcher produces, job by job and pooled over jobs.
+
+    Positions within each job come from ``rank`` (1 is best) or from ``score``
+    (descending; ties broken by pool order and counted in
+    ``facts["jobs_with_ties_at_cutoff"]``).
+
+    Metrics, per group of each attribute (``Unknown`` is a group of the
+    ranking but never the comparison group nor a protected group):
+
+    - ``selection_rate`` at each k (the top k of a job are selected; a job
+      shorter than k has its whole list selected), Wilson interval;
+      ``impact_ratio`` against the highest known group; ``mh_odds_ratio``
+      with the Cochran-Mantel-Haenszel p-value (strata: jobs) and
+      ``breslow_day`` (statistic, homogeneity p-value);
+    - ``skew`` at each k: ``ln(top-k count / expected top-k count)`` summed
+      over jobs, the expectation using the job's pool share or ``target``;
+      ``min_skew`` / ``max_skew``: Geyik et al.'s MinSkew@k / MaxSkew@k per job,
+      mean over the jobs where they are finite (MinSkew is -inf in a job whose
+      top k lacks a group of its pool; those jobs are counted in
+      ``facts["jobs_with_group_absent_from_top_k"]``, and ``n`` says how many
+      jobs the mean covers); ``ndkl`` (Z = sum 1/log2(i+1)),
+      mean over jobs;
+    - ``exposure`` (mean ``1/log2(1+j)`` of the group's members),
+      ``exposure_ratio``, ``disparate_treatment_ratio`` (exposure / mean
+      label, relative to the highest group; with ``label``), ``attention``
+      (geometric ``p(1-p)^(j-1)``, ``p = attention``) and ``attention_ratio``;
+    - ``rnd``, ``rkl``, ``rrd`` with each known group as the protected group:
+      cut-offs ``rnd_step, 2 rnd_step, ...``, discount ``1/log2(i)``,
+      normaliser = the larger value of the two extreme rankings (group all
+      first / all last); mean over jobs where defined;
+    - ``fair_pass_rate``: share of jobs passing the FA*IR test (p = the
+      group's share of the job, or ``target``; alpha adjusted for multiple
+      prefixes); per-job results in ``per_job``.
+
+    Jobs with a single candidate count in the top-k tables but are left out of
+    the position-based metrics (insufficient data, with a warning). Intervals
+    other than Wilson's are percentile bootstrap intervals over jobs
+    (``n_bootstrap`` draws, ``seed``).
+
+    Parameters
+    ----------
+    data : DataFrame, pyarrow.Table, CandidatePool, str or Path
+        The candidates, one row per (job, candidate).
+    attributes : list of str
+        Protected-attribute columns.
+    job : str, optional
+        Job column; without it the whole pool is one ranking.
+    score, rank : str
+        Exactly one: the matcher score (higher is better) or the rank (1 is best).
+    label : str, optional
+        Relevance / qualification (0/1) for the disparate treatment ratio.
+    k : int or sequence of int
+        Cut-offs for the top-k and skew metrics.
+    target : mapping, optional
+        Desired shares per attribute, e.g. ``{"sex": {"F": 0.5, "M": 0.5}}``.
+    attention : float
+        ``p`` of the geometric attention model.
+    alpha : float
+        FA*IR significance level (before the multiple-testing adjustment).
+    seed : int
+        Seed of the bootstrap over jobs.
+    rnd_step : int
+        Cut-off step of rND, rKL and rRD.
+    n_bootstrap : int
+        Bootstrap draws (0 for none).
+
+    Returns
+    -------
+    RankingResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"job": ["a"] * 4 + ["b"] * 4,
+    ...                    "sex": ["F", "M", "M", "F", "M", "F", "F", "M"],
+    ...                    "rank": [4, 1, 2, 3, 1, 2, 3, 4]})
+    >>> result = rank_audit(df, attributes=["sex"], job="job", rank="rank", k=2)
+    >>> result.value("selection_rate", "F", k=2), result.value("impact_ratio", "F", k=2)
+    (0.25, 0.3333333333333333)
+    """
+    ks = _check_options(k, attention, alpha, rnd_step, n_bootstrap)
+    pool = _pool(data, attributes, job, score, rank, label)
+    rk, _order, facts, job_labels = _prepare(pool, ks)
+    options = {"attention": attention, "alpha": alpha, "step": rnd_step}
+    rows: list[dict[str, Any]] = []
+    per_job = []
+    for attribute in pool.attributes:
+        codes = pool.attribute_codes[attribute]
+        groups = _take(codes.codes, _order).astype(np.int64)
+        desired = _desired(target, attribute, codes.categories)
+        G, known = len(codes.categories), codes.n_known
+        f, tests = _features(rk, groups, G, known, ks, desired, options)
+        absent = {k: int(f[f"absent{k}"].sum()) for k in ks}
+        facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
+        x, layout = _flatten(f)
+        boot = _bootstrap(x, layout, ks, known, n_bootstrap, seed)
+        rows.extend(_rows_for(attribute, codes.categories, known, f, ks, boot))
+        per_job.append(_per_job_frame(attribute, codes.categories[:known], tests, rk, job_labels))
+    table = pd.DataFrame(rows, columns=_COLUMNS)
+    table["k"] = table["k"].astype("Int64")
+    table["n"] = table["n"].astype(np.int64)
+    configuration = _configuration(pool, ks, target, attention, alpha, seed, rnd_step, n_bootstrap)
+    return RankingResult(
+        table, pd.concat(per_job, ignore_index=True), facts, configuration, tuple(_notes(facts))
+    )
+
+
+def _pool(data: Any, attributes: Any, job: Any, score: Any, rank: Any, label: Any) -> CandidatePool:
+    if isinstance(data, CandidatePool):
+        pool = data
+        score, rank = pool.score, pool.rank
+    if (score is None) == (rank is None):
+        raise E.ValidationError(NEEDS_ORDER.format(given={"score": score, "rank": rank}))
+    if isinstance(data, CandidatePool):
+        return data
+    return CandidatePool(data, attributes=attributes, job=job, score=score, rank=rank, label=label)
+
+
+def _per_job_frame(
+    attribute: str,
+    groups: tuple[str, ...],
+    tests: dict[str, np.ndarray],
+    rk: _Ranked,
+    job_labels: tuple[str, ...],
+) -> pd.DataFrame:
+    J, G = tests["first"].shape
+    jobs = np.repeat(np.arange(J), G)
+    keep = rk.eligible[jobs]
+    frame = pd.DataFrame(
+        {
+            "attribute": attribute,
+            "job": np.asarray(job_labels, dtype=object)[jobs],
+            "group": np.tile(np.asarray(groups, dtype=object), J),
+            "n": rk.sizes[jobs],
+            "passed": tests["passed"].ravel(),
+            "first_failing_prefix": tests["first"].ravel(),
+            "alpha_adjusted": tests["alpha"].ravel(),
+        }
+    )
+    return frame[keep].reset_index(drop=True)
+
+
+def _configuration(
+    pool: CandidatePool,
+    ks: tuple[int, ...],
+    target: Mapping[str, Mapping[str, float]] | None,
+    attention: float,
+    alpha: float,
+    seed: int,
+    step: int,
+    draws: int,
+) -> dict[str, Any]:
+    return {
+        "attributes": list(pool.attributes),
+        "job": pool.job,
+        "order": {"score": pool.score} if pool.score is not None else {"rank": pool.rank},
+        "label": pool.label,
+        "k": list(ks),
+        "target": {a: dict(v) for a, v in (target or {}).items()},
+        "exposure_weight": "1/log2(1 + position)",
+        "attention": f"geometric p(1-p)^(position-1), p={attention}",
+        "ndkl_normaliser": "Z = sum_{i=1..n} 1/log2(i + 1), per job, mean over jobs",
+        "rank_divergence": {
+            "cutoffs": f"{step}, {2 * step}, ... up to the job's length",
+            "discount": "1/log2(i)",
+            "normaliser": "max over the two extreme rankings: protected all first / all last",
+        },
+        "fair": {
+            "alpha": alpha,
+            "p": "group share of the job's pool (or target)",
+            "adjustment": "largest alpha_c <= alpha whose m-table a fair ranking fails "
+            "with probability <= alpha (exact DP, bisection)",
+        },
+        "bootstrap": {"draws": draws, "seed": seed, "unit": "job", "interval": "percentile 95%"},
+        "comparison_group": "highest known group",
+    }
