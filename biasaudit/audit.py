@@ -367,15 +367,18 @@ def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> Audit
     if rule["rule"] in ("top_k", "top_fraction"):
         raise E.ValidationError(E.DASK_RULE.format(rule=rule["rule"]))
     make = (
-        None if rule["rule"] == "none"
-        else {"selected": options["selected"]} if rule["rule"] == "given"
+        None
+        if rule["rule"] == "none"
+        else {"selected": options["selected"]}
+        if rule["rule"] == "given"
         else {"threshold": rule["threshold"]}
     )
     roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
     stats, info = reduce_dask(data, attributes=attrs, roles=roles, rule=make)
-    described = {"given": {"rule": "given", "column": options["selected"]},
-                 "none": {"rule": "none (scoring rate only)"}}.get(
-        rule["rule"], {**rule, "score_column": options["score"]})
+    described = {
+        "given": {"rule": "given", "column": options["selected"]},
+        "none": {"rule": "none (scoring rate only)"},
+    }.get(rule["rule"], {**rule, "score_column": options["score"]})
     digest = hashlib.sha256(repr((stats.attributes, stats.categories, stats.jobs)).encode())
     digest.update(np.ascontiguousarray(stats.cube).tobytes())
     source = {
@@ -392,13 +395,19 @@ def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> Audit
         for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
     }
     spec = TableSpec(
-        options["min_share"], options["confidence"], options["alpha"],
+        options["min_share"],
+        options["confidence"],
+        options["alpha"],
         _reference(options["reference_group"], known),
     )
     return result_from_stats(
-        stats, source=source, spec=spec,
-        combinations=combinations_for(attrs, options["intersections"]), decision=described,
-        correction=options["correction"], metadata=options["metadata"],
+        stats,
+        source=source,
+        spec=spec,
+        combinations=combinations_for(attrs, options["intersections"]),
+        decision=described,
+        correction=options["correction"],
+        metadata=options["metadata"],
     )
 
 
