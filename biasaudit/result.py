@@ -275,6 +275,12 @@ class AuditResult:
 
         return summary_html(self)
 
+    def to_html(self, path: str | Path | None = None, **options: Any) -> str:
+        """The self-contained HTML audit report; see :func:`biasaudit.reports.to_html`."""
+        from biasaudit.reports import to_html
+
+        return to_html(self, path, **options)
+
     def __repr__(self) -> str:
         rows = self.provenance["rows"]["total"]
         return (

@@ -1,0 +1,289 @@
+"""Charts as inline SVG: matplotlib's SVG backend, no pyplot, deterministic output.
+
+Every chart is a :class:`Chart`: the SVG markup (with an accessible ``<title>``
+and ``<desc>``), a visible title and a text alternative. The palette is
+Okabe-Ito (colour-blind safe); groups are also told apart by marker shape and
+line style, never by colour alone.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+__all__ = [
+    "OKABE_ITO",
+    "Chart",
+    "calibration_chart",
+    "interval_chart",
+    "score_distribution_chart",
+]
+
+#: Okabe and Ito (2008) colour-blind-safe palette. Yellow comes last and is never used for
+#: lines: it has too little contrast on white.
+OKABE_ITO = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#000000",
+    "#F0E442",
+)
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_LINES = ("-", "--", ":", "-.")
+_RC = {
+    "svg.fonttype": "none",  # text stays text: searchable, small, readable by screen readers
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 10,
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: id, visible title, text alternative and inline SVG markup."""
+
+    id: str
+    title: str
+    alt: str
+    svg: str
+
+
+def _mpl_text(text: str) -> str:
+    """Text for matplotlib: a literal ``$`` would otherwise start mathtext."""
+    return str(text).replace("\\", "\\\\").replace("$", r"\$")
+
+
+def _figure(
+    width: float, height: float, *, left: float = 0.7, right: float = 0.2, top: float = 0.35
+):  # -> (Figure, Axes)
+    """A figure with fixed margins in inches (constrained layout costs half the time)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=0.5 / height,
+    )
+    return fig, fig.add_subplot()
+
+
+def _text_width(labels: Sequence[str], size: float = 9) -> float:
+    """Rough width in inches of the longest label (about 0.55 em per character)."""
+    longest = max((len(str(t)) for t in labels), default=0)
+    return longest * size * 0.55 / 72
+
+
+def _to_svg(fig, chart_id: str, title: str, alt: str) -> Chart:
+    """Render to SVG, make its ids unique in the page and add title and desc."""
+    import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"biasaudit-{chart_id}"}):
+        FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = _prefix_ids(svg, chart_id)
+    svg = re.sub(r'\s(width|height)="[\d.]+pt"', "", svg, count=2)
+    head = (
+        f'<svg role="img" aria-labelledby="{chart_id}-t {chart_id}-d" class="chart"'
+        f' id="{chart_id}-svg"'
+    )
+    svg = svg.replace("<svg", head, 1)
+    first = svg.index(">") + 1
+    svg = (
+        svg[:first]
+        + f'<title id="{chart_id}-t">{escape(title)}</title>'
+        + f'<desc id="{chart_id}-d">{escape(alt)}</desc>'
+        + svg[first:]
+    )
+    return Chart(chart_id, title, alt, svg)
+
+
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _prefix_ids(svg: str, prefix: str) -> str:
+    """Prefix every id and reference: several inline SVGs share one HTML id space."""
+    ids = set(_ID.findall(svg))
+    if not ids:
+        return svg
+    pattern = re.compile(
+        r'(\bid="|#)(' + "|".join(map(re.escape, sorted(ids, key=len)[::-1])) + r')(?=["\)])'
+    )
+    return pattern.sub(lambda m: f"{m.group(1)}{prefix}-{m.group(2)}", svg)
+
+
+def _style(i: int) -> dict:
+    return {
+        "color": OKABE_ITO[i % 7],  # never the yellow
+        "marker": _MARKERS[i % len(_MARKERS)],
+        "linestyle": _LINES[(i // 7) % len(_LINES)],
+    }
+
+
+def interval_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    *,
+    xlabel: str,
+    reference_lines: Sequence[tuple[float, str]] = (),
+    flag_below: float | None = None,
+    alt: str,
+) -> Chart:
+    """Horizontal point-and-interval chart, one row per group (NaN rows left empty).
+
+    Points under ``flag_below`` are drawn as vermillion squares (shape and colour).
+    """
+    k = len(labels)
+    short = [_short(t) for t in labels]
+    fig, ax = _figure(6.4, 0.9 + 0.28 * max(k, 2), left=0.25 + _text_width(short))
+    y = np.arange(k)[::-1]
+    v, lo, hi = (np.asarray(a, dtype=float) for a in (values, lows, highs))
+    ok = np.isfinite(v)
+    lo = np.where(np.isfinite(lo), lo, v)
+    hi = np.where(np.isfinite(hi), hi, v)
+    flagged = np.zeros(k, dtype=bool) if flag_below is None else ok & (v < flag_below)
+    for mask, colour, marker in ((ok & ~flagged, 0, "o"), (flagged, 5, "s")):
+        if mask.any():
+            ax.errorbar(
+                v[mask],
+                y[mask],
+                xerr=[np.maximum(v - lo, 0)[mask], np.maximum(hi - v, 0)[mask]],
+                fmt=marker,
+                color=OKABE_ITO[colour],
+                capsize=3,
+                markersize=5,
+            )
+    for j, (x, text) in enumerate(reference_lines):
+        ax.axvline(x, color="#000000", linestyle="--" if j == 0 else ":", linewidth=1)
+        ax.annotate(
+            _mpl_text(text),
+            (x, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3 if j == 0 else 3, -2),
+            textcoords="offset points",
+            ha="right" if j == 0 else "left",
+            va="top",
+            fontsize=8,
+        )
+    ax.set_yticks(y, [_mpl_text(t) for t in short])
+    ax.set_ylim(-0.7, k - 0.3 + (0.7 if reference_lines else 0))
+    ax.set_xlabel(_mpl_text(xlabel))
+    ax.set_title(_mpl_text(title), loc="left")
+    finite = np.concatenate([lo[ok], hi[ok], [x for x, _ in reference_lines]])
+    if finite.size:
+        left = min(0.0, float(np.nanmin(finite)))
+        ax.set_xlim(left, float(np.nanmax(finite)) * 1.08 + 1e-9)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return _to_svg(fig, chart_id, title, alt)
+
+
+def _short(text: str, width: int = 42) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _rebin(hist: np.ndarray, n_out: int) -> np.ndarray:
+    """Sum adjacent fixed bins: (..., n_bins) -> (..., n_out)."""
+    n_bins = hist.shape[-1]
+    edges = np.linspace(0, n_bins, n_out + 1).astype(int)
+    return np.add.reduceat(hist, edges[:-1], axis=-1)
+
+
+def score_distribution_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    hist: np.ndarray,
+    bin_range: tuple[float, float],
+    *,
+    alt: str,
+    n_out: int = 30,
+) -> Chart:
+    """Score density per group (step lines) from fixed-bin histograms ``(groups, bins)``."""
+    counts = _rebin(np.asarray(hist, dtype=float), n_out)
+    edges = np.linspace(bin_range[0], bin_range[1], n_out + 1)
+    width = edges[1] - edges[0] or 1.0
+    names = [f"{_short(label, 30)} (n={int(row.sum())})" for label, row in zip(labels, counts)]
+    fig, ax = _figure(6.4, 3.2, right=0.45 + _text_width(names, 7))
+    for i, (name, row) in enumerate(zip(names, counts)):
+        total = row.sum()
+        if total == 0:
+            continue
+        style = _style(i)
+        ax.stairs(
+            row / (total * width),
+            edges,
+            color=style["color"],
+            linestyle=style["linestyle"],
+            linewidth=1.4,
+            label=_mpl_text(name),
+        )
+    ax.set_xlabel("score")
+    ax.set_ylabel("density")
+    ax.set_title(_mpl_text(title), loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _to_svg(fig, chart_id, title, alt)
+
+
+def calibration_chart(
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    hist: np.ndarray,
+    bin_range: tuple[float, float],
+    *,
+    alt: str,
+    n_out: int = 10,
+    min_count: int = 10,
+) -> Chart:
+    """Share qualified per score bin and group, from label histograms ``(groups, 2, bins)``.
+
+    Bins with fewer than ``min_count`` candidates in a group are not drawn.
+    """
+    counts = _rebin(np.asarray(hist, dtype=float), n_out)
+    edges = np.linspace(bin_range[0], bin_range[1], n_out + 1)
+    mids = (edges[:-1] + edges[1:]) / 2
+    names = [_short(label, 30) for label in labels]
+    fig, ax = _figure(6.4, 3.2, right=0.45 + _text_width(names, 7))
+    for i, (name, row) in enumerate(zip(names, counts)):
+        total = row.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(total >= min_count, row[1] / total, np.nan)
+        if not np.isfinite(share).any():
+            continue
+        style = _style(i)
+        ax.plot(
+            mids,
+            share,
+            color=style["color"],
+            marker=style["marker"],
+            linestyle=style["linestyle"],
+            markersize=4,
+            linewidth=1.2,
+            label=_mpl_text(name),
+        )
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("score (bin centre)")
+    ax.set_ylabel("share qualified (label = 1)")
+    ax.set_title(_mpl_text(title), loc="left")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(color="#dddddd", linewidth=0.6)
+    return _to_svg(fig, chart_id, title, alt)

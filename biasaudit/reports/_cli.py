@@ -1,0 +1,151 @@
+"""Command-line pieces of the reports: options of ``biasaudit audit``, ``report``, ``compare``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from biasaudit import _errors as E
+
+__all__ = ["add_report_options", "audit_metadata", "register", "write_reports"]
+
+NOT_A_RESULT = (
+    "File '{path}' is not a biasaudit JSON result ({problem}). "
+    "Write one with: biasaudit audit DATA ... --json result.json"
+)
+
+#: Metadata of the bundled example, shown in its Local Law 144 summary.
+EXAMPLE_METADATA = {
+    "resume-study": {
+        "title": "Resume field experiment: callbacks by race and sex",
+        "data_source": (
+            "Bundled example: Bertrand and Mullainathan (2004), 'Are Emily and Greg more "
+            "employable than Lakisha and Jamal?': 4,870 fictitious resumes with names signalling "
+            "race and sex, sent to job ads in Boston and Chicago; the outcome is an employer "
+            "callback. It illustrates the report; it is not an audit of an automated tool."
+        ),
+        "data_type": "test",
+    }
+}
+
+
+def _iso_date(text: str) -> str:
+    try:
+        return _dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}") from None
+
+
+def add_report_options(parser: argparse.ArgumentParser, *, metadata: bool = True) -> None:
+    """``--html``, ``--markdown``, ``--csv``, ``--title`` (and the LL144 metadata options)."""
+    group = parser.add_argument_group("reports")
+    group.add_argument("--html", metavar="OUT", help="write the self-contained HTML report")
+    group.add_argument("--markdown", metavar="OUT", help="write a Markdown summary")
+    group.add_argument("--csv", metavar="OUT", help="write the group tables as CSV")
+    group.add_argument("--title", help="report title")
+    if not metadata:
+        return
+    group.add_argument("--data-source", help="where the data come from and why (LL144 summary)")
+    group.add_argument(
+        "--data-type",
+        choices=["historical", "pooled", "test"],
+        help="type of data, as Local Law 144 names them",
+    )
+    group.add_argument(
+        "--distribution-date", type=_iso_date, metavar="YYYY-MM-DD", help="tool's distribution date"
+    )
+    group.add_argument(
+        "--audit-date", type=_iso_date, metavar="YYYY-MM-DD", help="audit date (default: today)"
+    )
+
+
+def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Metadata for ``audit(..., metadata=...)`` from the options (example defaults first)."""
+    out = dict(EXAMPLE_METADATA.get(getattr(args, "example", None) or "", {}))
+    for name in ("title", "data_source", "data_type", "distribution_date", "audit_date"):
+        value = getattr(args, name, None)
+        if value:
+            out[name] = value
+    return out or None
+
+
+def write_reports(result: Any, args: argparse.Namespace) -> None:
+    """Write the reports the options ask for."""
+    from biasaudit.reports import to_csv, to_html, to_markdown
+
+    title = getattr(args, "title", None)
+    if getattr(args, "html", None):
+        to_html(result, args.html, title=title)
+    if getattr(args, "markdown", None):
+        to_markdown(result, args.markdown, title=title)
+    if getattr(args, "csv", None):
+        to_csv(result, args.csv)
+
+
+def load_result(path: str) -> Any:
+    """An AuditResult from a JSON file, or one clear error."""
+    from biasaudit.result import AuditResult
+
+    if not Path(path).is_file():
+        raise E.ValidationError(NOT_A_RESULT.format(path=path, problem="no such file"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or "schema_version" not in data:
+            raise KeyError("schema_version")
+        return AuditResult.from_json(path)
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        problem = f"missing {exc}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise E.ValidationError(NOT_A_RESULT.format(path=path, problem=problem)) from None
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from biasaudit.reports import to_markdown
+
+    result = load_result(args.result)
+    if not (args.html or args.markdown or args.csv):
+        sys.stdout.write(to_markdown(result, title=args.title))
+        return 0
+    write_reports(result, args)
+    return 0
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    from biasaudit.reports import compare_html, compare_markdown
+
+    baseline, candidate = load_result(args.baseline), load_result(args.candidate)
+    if args.html:
+        compare_html(baseline, candidate, args.html, title=args.title)
+    markdown = compare_markdown(baseline, candidate, title=args.title)
+    if args.markdown:
+        Path(args.markdown).write_text(markdown, encoding="utf-8")
+    if not (args.html or args.markdown):
+        sys.stdout.write(markdown)
+    return 0
+
+
+def register(sub: Any) -> dict[str, Any]:
+    """Add ``report`` and ``compare`` to the ``biasaudit`` command."""
+    p = sub.add_parser(
+        "report",
+        help="write reports from a saved JSON result",
+        description="Write the HTML report, a Markdown summary or CSV from a JSON result "
+        "(Markdown to stdout when no output is named).",
+    )
+    p.add_argument("result", help="JSON result written by biasaudit audit --json")
+    add_report_options(p, metadata=False)
+    c = sub.add_parser(
+        "compare",
+        help="compare two JSON results (baseline and candidate)",
+        description="Compare two audits side by side, changes highlighted "
+        "(Markdown to stdout when no output is named).",
+    )
+    c.add_argument("baseline", help="JSON result of the baseline")
+    c.add_argument("candidate", help="JSON result of the candidate")
+    c.add_argument("--html", metavar="OUT", help="write the HTML comparison report")
+    c.add_argument("--markdown", metavar="OUT", help="write the comparison as Markdown")
+    c.add_argument("--title", help="report title")
+    return {"report": _run_report, "compare": _run_compare}

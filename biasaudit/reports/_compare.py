@@ -1,0 +1,215 @@
+"""Comparison report: a baseline and a candidate audit side by side, changes highlighted."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+from biasaudit.metrics._registry import METRICS
+from biasaudit.metrics._table import column_names
+from biasaudit.reports._format import finite, group_label, pct, ratio
+from biasaudit.reports._html import render, utc_now, write
+from biasaudit.reports._model import Table
+from biasaudit.result import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
+
+__all__ = ["compare_html", "compare_markdown", "compare_model"]
+
+_SEVERITY = {ADVERSE: 2, NOT_SIGNIFICANT: 1, SIGNIFICANT_WITHIN: 1}
+#: An impact-ratio move at least this large is highlighted even without a verdict change.
+RATIO_CHANGE = 0.05
+
+
+def _index(result: Any) -> dict[tuple, Any]:
+    return {
+        (tuple(row["attribute"]), tuple(row["group"])): row for _, row in result.groups.iterrows()
+    }
+
+
+def _change(before: Any, after: Any, names: dict[str, str]) -> tuple[str, str]:
+    """(css class, words) of one group's change; words never rely on colour."""
+    if before is None:
+        return "", "new group"
+    if after is None:
+        return "", "no longer present"
+    s0, s1 = _SEVERITY.get(before["verdict"], 0), _SEVERITY.get(after["verdict"], 0)
+    if s1 > s0:
+        return "change-worse", f"worse: now {after['verdict']}"
+    if s1 < s0:
+        return "change-better", f"better: was {before['verdict']}"
+    r0, r1 = before[names["ratio"]], after[names["ratio"]]
+    if finite(r0) and finite(r1) and abs(r1 - r0) >= RATIO_CHANGE:
+        toward_parity = abs(1 - r1) < abs(1 - r0)
+        word = "better" if toward_parity else "worse"
+        return f"change-{word}", f"{word}: impact ratio moved {r1 - r0:+.3f}"
+    return "", "no material change"
+
+
+def _delta(a: Any, b: Any, scale: float, unit: str, digits: int) -> str:
+    if not (finite(a) and finite(b)):
+        return "n/a"
+    return f"{scale * (b - a):+.{digits}f}{unit}"
+
+
+def _combo_table(attrs: tuple, keys: list, base: dict, cand: dict, i: int, names) -> Table:
+    columns = [
+        ("Group", False),
+        ("Baseline rate", True),
+        ("Candidate rate", True),
+        ("Change (pp)", True),
+        ("Baseline impact ratio", True),
+        ("Candidate impact ratio", True),
+        ("Change", True),
+        ("Baseline verdict", False),
+        ("Candidate verdict", False),
+        ("Assessment", False),
+    ]
+    rows = []
+    for key in keys:
+        b, c = base.get(key), cand.get(key)
+        cls, words = _change(b, c, names)
+        get = lambda r, col: r[col] if r is not None else None  # noqa: E731
+        cells = [
+            pct(get(b, names["value"])),
+            pct(get(c, names["value"])),
+            _delta(get(b, names["value"]), get(c, names["value"]), 100, "", 1),
+            ratio(get(b, names["ratio"])),
+            ratio(get(c, names["ratio"])),
+            _delta(get(b, names["ratio"]), get(c, names["ratio"]), 1, "", 3),
+            get(b, "verdict") or "–",
+            get(c, "verdict") or "–",
+            words,
+        ]
+        rows.append(
+            {
+                "header": group_label(key[1]),
+                "cells": [{"text": str(x), "cls": "", "sub": ""} for x in cells],
+                "cls": cls,
+            }
+        )
+    label = " × ".join(attrs)
+    return Table(
+        id=f"compare-table-{i}",
+        caption=f"Baseline and candidate by group: {label}",
+        heading=label,
+        columns=columns,
+        rows=rows,
+    )
+
+
+def _config_diff(a: dict, b: dict, prefix: str = "") -> list[tuple[str, str, str]]:
+    out = []
+    for key in sorted(set(a) | set(b), key=str):
+        va, vb = a.get(key), b.get(key)
+        if isinstance(va, dict) and isinstance(vb, dict):
+            out += _config_diff(va, vb, f"{prefix}{key}.")
+        elif va != vb:
+            out.append((f"{prefix}{key}", str(va), str(vb)))
+    return out
+
+
+def compare_model(
+    baseline: Any, candidate: Any, *, title: str | None, generated_at: _dt.datetime
+) -> dict[str, Any]:
+    """The comparison's view model (plain data; the template escapes it)."""
+    names = column_names(METRICS[candidate.primary_metric])
+    base, cand = _index(baseline), _index(candidate)
+    keys = list(base) + [k for k in cand if k not in base]
+    combos = list(dict.fromkeys(k[0] for k in keys))
+    tables = [
+        _combo_table(attrs, [k for k in keys if k[0] == attrs], base, cand, i, names)
+        for i, attrs in enumerate(combos)
+    ]
+    changes = [row["cls"] for t in tables for row in t["rows"]]
+    worse, better = changes.count("change-worse"), changes.count("change-better")
+    pb, pc = baseline.provenance, candidate.provenance
+    same_input = pb["input"].get("sha256") == pc["input"].get("sha256")
+    notes = []
+    if baseline.primary_metric != candidate.primary_metric:
+        notes.append(
+            f"The audits use different primary metrics ({baseline.primary_metric} and "
+            f"{candidate.primary_metric}); rates are not directly comparable."
+        )
+    if not same_input:
+        notes.append(
+            "The two audits read different inputs (SHA-256 differs): changes mix the effect "
+            "of the matcher with that of the data."
+        )
+    headline = (
+        f"{worse} group(s) worse, {better} better."
+        if worse or better
+        else "No material change between baseline and candidate."
+    )
+    return {
+        "title": title or "Audit comparison: baseline and candidate",
+        "headline": headline,
+        "cls": "fail" if worse else ("ok" if better else "ref"),
+        "worse": worse,
+        "better": better,
+        "tables": tables,
+        "notes": notes,
+        "config_diff": _config_diff(pb["configuration"], pc["configuration"]),
+        "sides": [_side("Baseline", baseline), _side("Candidate", candidate)],
+        "same_input": same_input,
+        "threshold": RATIO_CHANGE,
+        "generated_at": generated_at.isoformat(),
+        "sections": [
+            ("summary", "Summary"),
+            ("inputs", "Inputs and configuration"),
+            ("changes", "Changes by group"),
+            ("method", "How changes are judged"),
+        ],
+    }
+
+
+def _side(name: str, result: Any) -> dict[str, Any]:
+    prov = result.provenance
+    return {
+        "name": name,
+        "title": (prov.get("metadata") or {}).get("title") or "–",
+        "source": str(prov["input"].get("source")),
+        "sha256": str(prov["input"].get("sha256")),
+        "rows": prov["rows"]["total"],
+        "timestamp": str(prov.get("timestamp")),
+        "findings": len(result.findings),
+        "adverse": sum(v == ADVERSE for v in result.groups["verdict"]),
+        "version": prov.get("versions", {}).get("biasaudit", "?"),
+    }
+
+
+def compare_html(
+    baseline: Any,
+    candidate: Any,
+    path: str | Path | None = None,
+    *,
+    title: str | None = None,
+    generated_at: _dt.datetime | None = None,
+) -> str:
+    """HTML report comparing two audits (baseline and candidate matcher, before/after).
+
+    Groups are matched by attribute combination and group name. A group is
+    highlighted as worse or better when its verdict changes severity, or when
+    its impact ratio moves by at least 0.05 towards or away from parity.
+
+    Examples
+    --------
+    >>> import biasaudit
+    >>> df = biasaudit.datasets.load_resume_study()
+    >>> a = biasaudit.audit(df, attributes=["race"], selected="callback")
+    >>> "No material change" in compare_html(a, a)
+    True
+    """
+    model = compare_model(baseline, candidate, title=title, generated_at=generated_at or utc_now())
+    return write(render("compare.html.j2", model), path)
+
+
+def compare_markdown(baseline: Any, candidate: Any, *, title: str | None = None) -> str:
+    """The comparison as Markdown (for a pull-request comment)."""
+    from biasaudit.reports._markdown import md, md_table
+
+    m = compare_model(baseline, candidate, title=title, generated_at=utc_now())
+    lines = [f"# {md(m['title'])}", "", f"**{md(m['headline'])}**", ""]
+    lines += [f"> {md(n)}" for n in m["notes"]]
+    for table in m["tables"]:
+        lines += ["", *md_table(table)]
+    return "\n".join(lines) + "\n"

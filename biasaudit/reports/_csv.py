@@ -1,0 +1,71 @@
+"""CSV export of the group tables, safe to open in a spreadsheet."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["neutralise", "to_csv"]
+
+#: Leading characters a spreadsheet may read as the start of a formula (OWASP).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix a text cell that a spreadsheet would run as a formula with ``'``.
+
+    Numbers are left alone (a negative number is data, not a formula).
+
+    Examples
+    --------
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+2"), neutralise(-1.5)
+    ('\\'=HYPERLINK("http://x")', "'-1+2", -1.5)
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _flat(result: Any) -> pd.DataFrame:
+    frame = result.groups_frame().drop(columns=["attribute", "group"])
+    out = {}
+    for column in frame.columns:
+        values = list(frame[column])
+        if column.endswith("_ci"):
+            out[f"{column}_low"] = [v[0] if v is not None else None for v in values]
+            out[f"{column}_high"] = [v[1] if v is not None else None for v in values]
+        elif column == "comparison_group":
+            out[column] = [" / ".join(map(str, v)) if v is not None else None for v in values]
+        else:
+            out[column] = values
+    flat = pd.DataFrame(out)
+    for column in flat.columns:
+        if flat[column].dtype == object or pd.api.types.is_string_dtype(flat[column]):
+            flat[column] = [neutralise(v) for v in flat[column]]
+    return flat
+
+
+def to_csv(result: Any, path: str | Path | None = None) -> str:
+    """One row per (attribute combination, group), every metric; intervals split in two.
+
+    Text cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+    are prefixed with ``'`` so that a spreadsheet shows them instead of running
+    them (CSV formula injection).
+
+    Examples
+    --------
+    >>> import biasaudit
+    >>> result = biasaudit.audit(biasaudit.datasets.load_resume_study(),
+    ...                          attributes=["sex"], selected="callback")
+    >>> to_csv(result).splitlines()[0].split(",")[:4]
+    ['attribute_label', 'group_label', 'n', 'share']
+    """
+    buffer = io.StringIO()
+    _flat(result).to_csv(buffer, index=False, lineterminator="\n")
+    text = buffer.getvalue()
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text

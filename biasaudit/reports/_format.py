@@ -1,0 +1,89 @@
+"""Small formatting helpers shared by the HTML, Markdown and comparison reports."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from typing import Any
+
+from biasaudit.result import ADVERSE, COMPARISON, INSUFFICIENT, NOT_SIGNIFICANT, PASS
+from biasaudit.result import SIGNIFICANT_WITHIN as WITHIN
+
+__all__ = [
+    "finite",
+    "group_label",
+    "parse_date",
+    "pct",
+    "pct_ci",
+    "ratio",
+    "ratio_ci",
+    "verdict_class",
+]
+
+#: Verdict -> CSS class and the short word shown beside it (never colour alone).
+_CLASSES = {
+    ADVERSE: ("fail", "Fails"),
+    NOT_SIGNIFICANT: ("warn", "Check"),
+    WITHIN: ("warn", "Check"),
+    PASS: ("ok", "Passes"),
+    COMPARISON: ("ref", "Reference"),
+    INSUFFICIENT: ("na", "No data"),
+}
+
+
+def finite(value: Any) -> bool:
+    """True for a real, finite number."""
+    try:
+        return value is not None and not isinstance(value, bool) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A proportion as a percentage (``0.0645 -> '6.4%'``), ``n/a`` when undefined."""
+    return f"{100 * float(value):.{digits}f}%" if finite(value) else "n/a"
+
+
+def pct_ci(ci: Any, digits: int = 1) -> str:
+    """An interval of proportions as ``[5.5%, 7.5%]``."""
+    low, high = ci if ci is not None else (None, None)
+    if not (finite(low) and finite(high)):
+        return ""
+    return f"[{pct(low, digits)}, {pct(high, digits)}]"
+
+
+def ratio(value: Any, digits: int = 3) -> str:
+    """A ratio to ``digits`` decimals, ``n/a`` when undefined."""
+    return f"{float(value):.{digits}f}" if finite(value) else "n/a"
+
+
+def ratio_ci(ci: Any, digits: int = 2) -> str:
+    """A ratio interval as ``[0.55, 0.81]``."""
+    low, high = ci if ci is not None else (None, None)
+    if not (finite(low) and finite(high)):
+        return ""
+    return f"[{float(low):.{digits}f}, {float(high):.{digits}f}]"
+
+
+def verdict_class(verdict: str) -> tuple[str, str]:
+    """CSS class and short word of a verdict (excluded groups count as no data)."""
+    return _CLASSES.get(verdict, ("na", "Left out"))
+
+
+def group_label(group: Any) -> str:
+    """``['Black', 'Female'] -> 'Black / Female'``."""
+    return " / ".join(str(g) for g in group) if isinstance(group, (list, tuple)) else str(group)
+
+
+def parse_date(value: Any) -> _dt.date | None:
+    """An ISO date (or date-time) as a date, None when absent or not ISO."""
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if not value:
+        return None
+    try:
+        return _dt.date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
