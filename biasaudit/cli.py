@@ -29,9 +29,8 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors exit 2 with a one-line message."""
 
-    def error(self, message: str) -> None:  # exit 2 with one line, as argparse does
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> None:  # exit 2 with one line
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _key_value(text: str) -> tuple[str, str]:
@@ -93,11 +92,25 @@ def _audit_parser(sub: Any) -> None:
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--json", metavar="OUT", help="write the JSON result to OUT ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
+    p.add_argument(
+        "--mapping",
+        metavar="TOML",
+        help="column mapping ([columns], [categories], [source] query); also reads "
+        "JSON Lines, SQLite and DuckDB",
+    )
+    from biasaudit.reports._cli import add_report_options
+
+    add_report_options(p)  # --html, --markdown, --csv, --title and the LL144 metadata
+    from biasaudit.matchers._cli import add_matcher_options
+
+    add_matcher_options(p)  # --matcher, --matcher-option, --jobs, --text-column, --cache
 
 
 def _run_audit(args: argparse.Namespace) -> int:
     from biasaudit.audit import audit
     from biasaudit.datasets import resume_study_path
+    from biasaudit.matchers._cli import matcher_kwargs
+    from biasaudit.reports._cli import audit_metadata, write_reports
 
     options: dict[str, Any] = {}
     data = args.data
@@ -106,9 +119,16 @@ def _run_audit(args: argparse.Namespace) -> int:
         data = data or resume_study_path()
         options = {"attributes": example["attributes"], "selected": example["selected"]}
     if data is None:
-        raise E.ValidationError(
-            "No data given. Pass a CSV or Parquet file, or --example resume-study."
-        )
+        raise E.ValidationError(E.NO_DATA)
+    if args.mapping:  # mapped names and normalised EEO-1 categories; CLI options still win
+        from biasaudit.loaders import load, read_mapping
+
+        mapping = read_mapping(args.mapping)
+        try:
+            data = load(data, mapping=mapping)
+        except ImportError as exc:  # a missing optional extra (duckdb) is an input problem
+            raise E.ValidationError(str(exc)) from exc
+        options = {**mapping.audit_options(), **options}
     for name in (
         "attributes",
         "selected",
@@ -133,7 +153,10 @@ def _run_audit(args: argparse.Namespace) -> int:
         min_share=args.min_share,
         correction=args.correction,
         alpha=args.alpha,
+        metadata=audit_metadata(args),
+        **matcher_kwargs(args),
     )
+    write_reports(result, args)
     if args.json == "-":
         sys.stdout.write(result.to_json())
     elif args.json:
@@ -145,7 +168,11 @@ def _run_audit(args: argparse.Namespace) -> int:
 
 #: Modules that add subcommands: each has ``register(subparsers) -> {name: handler}``,
 #: a handler taking the parsed arguments and returning the exit code.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "biasaudit.reports._cli",
+    "biasaudit.synth._cli",
+    "biasaudit.matchers._cli",
+)
 
 
 def _commands(sub: Any) -> dict[str, Any]:
@@ -178,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     >>> main(["audit", "--example", "resume-study", "--quiet"])
     0
     """
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list == ["--version"]:  # answer at once, before subcommands import pandas
+        sys.stdout.write(f"biasaudit {__version__}\n")
+        return 0
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -191,6 +222,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:  # scores already computed are in the cache (--cache)
+        sys.stderr.write("biasaudit: interrupted\n")
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
