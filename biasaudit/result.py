@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,8 @@ class AuditResult:
     findings: tuple[dict[str, Any], ...] = field(repr=False)
     provenance: dict[str, Any] = field(repr=False)
     stats: Any = field(default=None, repr=False, compare=False)
+    sections: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    histograms: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "groups", self.groups.copy())
@@ -201,6 +204,49 @@ class AuditResult:
                 )
         return pd.DataFrame(rows)
 
+    def score_histograms(self) -> dict[str, Any] | None:
+        """Fixed-bin score histograms per attribute and known group, or None.
+
+        Taken from the sufficient statistics (or from the JSON the result was
+        loaded from); ``None`` when the audit had no score column.
+
+        Returns
+        -------
+        dict or None
+            ``{"range": (low, high), "bins": n_bins, "has_label": bool,
+            "attributes": {attr: {"groups": [...], "counts": array}}}`` where
+            ``counts`` has shape ``(groups, 2, bins)``: label negative (or no
+            label) and label positive, summed over jobs, ``Unknown`` left out.
+
+        Examples
+        --------
+        >>> import biasaudit, numpy as np
+        >>> df = biasaudit.datasets.load_resume_study()
+        >>> df["score"] = np.linspace(0, 1, len(df))
+        >>> h = biasaudit.audit(df, attributes=["sex"], score="score",
+        ...                     threshold=0.5).score_histograms()
+        >>> h["attributes"]["sex"]["groups"], int(h["attributes"]["sex"]["counts"].sum())
+        (['Female', 'Male'], 4870)
+        """
+        if self.histograms is not None:
+            return _histograms_from_json(self.histograms)
+        stats = self.stats
+        if stats is None or stats.hist is None:
+            return None
+        attributes = {}
+        for i, attr in enumerate(stats.attributes):
+            groups = [str(c) for c in stats.categories[i]]
+            counts = np.asarray(stats.marginal_hist((attr,)), dtype=np.int64)
+            if stats.has_unknown[i]:
+                groups, counts = groups[:-1], counts[:-1]
+            attributes[attr] = {"groups": groups, "counts": counts}
+        return {
+            "range": tuple(float(x) for x in stats.bin_range),
+            "bins": int(stats.hist.shape[-1]),
+            "has_label": bool(stats.has_label),
+            "attributes": attributes,
+        }
+
     @property
     def primary_metric(self) -> str:
         """``"selection_rate"``, or ``"scoring_rate"`` for a scoring-only audit."""
@@ -217,7 +263,7 @@ class AuditResult:
             {k: _clean(v) for k, v in row.items()} for row in self.groups.to_dict(orient="records")
         ]
         tables = [_clean({k: v for k, v in t.items() if k != "summary"}) for t in self.tables]
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION,
             "provenance": _clean(self.provenance),
             "findings": _clean(list(self.findings)),
@@ -225,10 +271,17 @@ class AuditResult:
             "tables": tables,
             "groups": groups,
         }
+        if self.sections:
+            out["sections"] = _clean(self.sections)
+        hist = self.score_histograms()
+        if hist is not None:
+            out["score_histograms"] = _histograms_to_json(hist)
+        return out
 
     def to_json(self, path: str | Path | None = None, *, indent: int = 2) -> str:
         """Serialise to JSON (and write it to ``path`` when given)."""
-        text = json.dumps(self.to_dict(), indent=indent, allow_nan=False) + "\n"
+        text = _compact_int_arrays(json.dumps(self.to_dict(), indent=indent, allow_nan=False))
+        text += "\n"
         if path is not None:
             Path(path).write_text(text, encoding="utf-8")
         return text
@@ -258,6 +311,8 @@ class AuditResult:
             tables=tables,
             findings=tuple(data["findings"]),
             provenance=data["provenance"],
+            sections=data.get("sections") or {},
+            histograms=data.get("score_histograms"),
         )
 
     # -- display --------------------------------------------------------------
@@ -318,6 +373,47 @@ def _restore(name: str, column: pd.Series) -> pd.Series:
     if name in _TEXT_COLUMNS or name in _FLAG_COLUMNS or column.dtype == bool:
         return column
     return pd.to_numeric(column.astype(object).where(column.notna(), np.nan))
+
+
+_INT_ARRAY = re.compile(r"\[\s*(-?\d+(?:,\s*-?\d+)*)\s*\]")
+
+
+def _compact_int_arrays(text: str) -> str:
+    """Put arrays of integers (histogram counts) on one line each in indented JSON."""
+    return _INT_ARRAY.sub(lambda m: "[" + ", ".join(re.split(r",\s*", m.group(1))) + "]", text)
+
+
+def _histograms_to_json(hist: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "range": [float(x) for x in hist["range"]],
+        "bins": int(hist["bins"]),
+        "has_label": bool(hist["has_label"]),
+        "attributes": [
+            {
+                "attribute": attr,
+                "groups": list(h["groups"]),
+                "counts": np.asarray(h["counts"]).tolist(),
+            }
+            for attr, h in hist["attributes"].items()
+        ],
+    }
+
+
+def _histograms_from_json(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "range": tuple(float(x) for x in data["range"]),
+        "bins": int(data["bins"]),
+        "has_label": bool(data["has_label"]),
+        "attributes": {
+            h["attribute"]: {
+                "groups": [str(g) for g in h["groups"]],
+                "counts": np.asarray(h["counts"], dtype=np.int64).reshape(
+                    len(h["groups"]), 2, int(data["bins"])
+                ),
+            }
+            for h in data["attributes"]
+        },
+    }
 
 
 def _is_path(source: str | Path) -> bool:

@@ -656,3 +656,31 @@ def test_comparison_marks_a_group_that_disappeared():
     html = compare_html(base, cand, generated_at=FIXED_TIME)
     row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html) if ">Asian<" in r)
     assert "no longer present" in row
+
+
+def test_report_from_saved_json_draws_the_score_charts(pool, tmp_path):
+    """The JSON keeps the score histograms, so a report from it has the same charts."""
+    path = tmp_path / "result.json"
+    pool.to_json(path)
+    loaded = biasaudit.AuditResult.from_json(path)
+    original, again = pool.score_histograms(), loaded.score_histograms()
+    assert again["range"] == original["range"] and again["has_label"] is True
+    for attr, hist in original["attributes"].items():
+        assert again["attributes"][attr]["groups"] == hist["groups"]
+        np.testing.assert_array_equal(again["attributes"][attr]["counts"], hist["counts"])
+    html = to_html(loaded, generated_at=FIXED_TIME)
+    assert 'id="chart-score-0"' in html and 'id="chart-calibration-0"' in html
+    assert "saved without them" not in html
+
+
+def test_sections_are_kept_in_json_and_rendered(tmp_path):
+    import dataclasses
+
+    base = biasaudit.audit(synthetic_pool(), attributes=["race"], score="score", threshold=0.5)
+    section = {"tables": {"Exposure by group": [{"group": "White", "exposure_ratio": 0.91234}]}}
+    result = dataclasses.replace(base, sections={"ranking": section})
+    loaded = biasaudit.AuditResult.from_json(result.to_json())
+    assert loaded.sections == {"ranking": section}
+    html = to_html(loaded, generated_at=FIXED_TIME)
+    assert (2, "Ranking fairness") in parse(html).headings
+    assert "0.912" in html

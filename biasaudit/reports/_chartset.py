@@ -88,26 +88,16 @@ def _rate_chart(result: Any, table: dict, i: int, names: dict, attr: str, word: 
     )
 
 
-def _known_hist(stats: Any, attr: str) -> tuple[list[str], np.ndarray]:
-    """Histograms ``(known groups, 2, bins)`` of one attribute, Unknown dropped."""
-    index = stats.attributes.index(attr)
-    cats = list(stats.categories[index])
-    hist = stats.marginal_hist((attr,))
-    if stats.has_unknown[index]:
-        cats, hist = cats[:-1], hist[:-1]
-    return [str(c) for c in cats], hist
-
-
-def _score_charts(result: Any, ctx: dict) -> list[Chart]:
-    stats = result.stats
+def _score_charts(hists: dict[str, Any]) -> list[Chart]:
+    low, high = hists["range"]
     out = []
-    for i, attr in enumerate(stats.attributes):
-        labels, hist = _known_hist(stats, attr)
+    for i, (attr, h) in enumerate(hists["attributes"].items()):
+        labels, hist = h["groups"], h["counts"]
         counts = hist.sum(axis=1)
         means = [f"{label} n={int(c.sum())}" for label, c in zip(labels, counts)]
         alt = (
             f"Score density per group of {attr} (30 equal-width bins from "
-            f"{stats.bin_range[0]:.3g} to {stats.bin_range[1]:.3g}): "
+            f"{low:.3g} to {high:.3g}): "
             + "; ".join(means)
             + ". Mean scores per group are in the appendix table."
         )
@@ -117,11 +107,11 @@ def _score_charts(result: Any, ctx: dict) -> list[Chart]:
                 f"Score distribution by group: {attr}",
                 labels,
                 counts,
-                stats.bin_range,
+                hists["range"],
                 alt=alt,
             )
         )
-        if stats.has_label:
+        if hists["has_label"]:
             alt = (
                 f"Share qualified (label = 1) per score decile bin for each group of {attr}; "
                 "bins with fewer than 10 candidates of a group are not drawn. Well-calibrated "
@@ -133,7 +123,7 @@ def _score_charts(result: Any, ctx: dict) -> list[Chart]:
                     f"Calibration by group: {attr}",
                     labels,
                     hist,
-                    stats.bin_range,
+                    hists["range"],
                     alt=alt,
                 )
             )
@@ -151,8 +141,8 @@ def charts_for(result: Any, ctx: dict[str, Any]) -> list[dict[str, Any]]:
             _rate_chart(result, table, i, names, attr, ctx["rate_word"]),
         ]
         groups.append({"title": f"{attr}", "charts": charts})
-    stats = getattr(result, "stats", None)
-    if stats is not None and stats.hist is not None:
-        title = "Score distributions" + (" and calibration" if stats.has_label else "")
-        groups.append({"title": title, "charts": _score_charts(result, ctx)})
+    hists = result.score_histograms()
+    if hists is not None:
+        title = "Score distributions" + (" and calibration" if hists["has_label"] else "")
+        groups.append({"title": title, "charts": _score_charts(hists)})
     return groups

@@ -536,13 +536,15 @@ def _generic_table(frame: Any, section: str, i: int, caption: str) -> Table:
 def optional_sections(result: Any) -> list[dict[str, Any]]:
     """Ranking and counterfactual sections, when the result carries them.
 
-    An attribute ``ranking`` or ``counterfactual`` on the result that is a
-    DataFrame (or a list of records) becomes a section with one table; a dict
-    ``{"tables": {caption: frame}, "notes": [str]}`` gives several tables and notes.
+    ``result.sections["ranking"]`` or ``["counterfactual"]`` (or an attribute of
+    that name) that is a DataFrame (or a list of records) becomes a section with
+    one table; a dict ``{"tables": {caption: frame or records}, "notes": [str]}``
+    gives several tables and notes (other keys are data for JSON readers).
     """
     out = []
+    sections = getattr(result, "sections", None) or {}
     for key, title in (("ranking", "Ranking fairness"), ("counterfactual", "Counterfactual audit")):
-        value = getattr(result, key, None)
+        value = sections.get(key, getattr(result, key, None))
         if value is None:
             continue
         if isinstance(value, dict):
@@ -687,7 +689,7 @@ def build_model(
         "errors": _error_rates(result),
         "optional": optional_sections(result),
         "charts": charts_for(result, ctx) if charts else None,
-        "has_stats": getattr(result, "stats", None) is not None,
+        "has_histograms": result.score_histograms() is not None,
         "has_score": "mean_score" in result.groups,
         "appendix": _appendix(result),
         "provenance": provenance_items(result, now.isoformat()),
