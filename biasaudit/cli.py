@@ -10,6 +10,7 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
@@ -113,6 +114,7 @@ def _run_audit(args: argparse.Namespace) -> int:
     from biasaudit.reports._cli import audit_metadata, write_reports
 
     options: dict[str, Any] = {}
+    traced: dict[str, Any] = {}
     data = args.data
     if args.example:
         example = EXAMPLES[args.example]
@@ -124,6 +126,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         from biasaudit.loaders import load, read_mapping
 
         mapping = read_mapping(args.mapping)
+        traced = _mapped_source(data, args.mapping)
         try:
             data = load(data, mapping=mapping)
         except ImportError as exc:  # a missing optional extra (duckdb) is an input problem
@@ -153,7 +156,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         min_share=args.min_share,
         correction=args.correction,
         alpha=args.alpha,
-        metadata=audit_metadata(args),
+        metadata={**(audit_metadata(args) or {}), **traced} or None,
         **matcher_kwargs(args),
     )
     write_reports(result, args)
@@ -164,6 +167,18 @@ def _run_audit(args: argparse.Namespace) -> int:
     if not args.quiet and args.json != "-":
         sys.stdout.write(result.summary())
     return 0
+
+
+def _mapped_source(data: Any, mapping_path: str) -> dict[str, Any]:
+    """Provenance of a mapped load: the audit hashes the mapped columns, so record the
+    SHA-256 of the original file (when it is one) and of the mapping file as well."""
+    from biasaudit._io import file_sha256
+
+    source: dict[str, Any] = {"source": str(data)}
+    if Path(str(data)).is_file():
+        source["sha256"] = file_sha256(data)
+    mapping = {"path": str(mapping_path), "sha256": file_sha256(mapping_path)}
+    return {"loaded_from": source, "mapping_file": mapping}
 
 
 #: Modules that add subcommands: each has ``register(subparsers) -> {name: handler}``,

@@ -381,13 +381,8 @@ def _toml() -> Any:
         import tomllib
 
         return tomllib
-    try:  # pragma: no cover - Python 3.10 only
-        import tomli
-    except ImportError as exc:  # pragma: no cover
-        raise ImportError(
-            "Reading a mapping file on Python 3.10 needs 'tomli'; install it with: "
-            "pip install tomli"
-        ) from exc
+    import tomli  # pragma: no cover - Python 3.10: a dependency there (pyproject.toml)
+
     return tomli  # pragma: no cover
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sqlite3
 import sys
@@ -298,6 +300,13 @@ def test_cli_audit_with_mapping(tmp_path, mapping_file, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert '"Hispanic or Latino"' in out and '"Female"' in out
+    meta = json.loads(out)["provenance"]["metadata"]
+    # the audit hashes the mapped columns; the original file and the mapping are traced too
+    assert meta["loaded_from"] == {
+        "source": str(data),
+        "sha256": hashlib.sha256(data.read_bytes()).hexdigest(),
+    }
+    assert meta["mapping_file"]["sha256"] == hashlib.sha256(mapping_file.read_bytes()).hexdigest()
 
 
 def test_cli_audit_mapping_errors_exit_2(tmp_path, capsys):
