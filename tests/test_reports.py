@@ -684,3 +684,24 @@ def test_sections_are_kept_in_json_and_rendered(tmp_path):
     html = to_html(loaded, generated_at=FIXED_TIME)
     assert (2, "Ranking fairness") in parse(html).headings
     assert "0.912" in html
+
+
+def test_comparison_tells_same_and_different_inputs_apart(tmp_path):
+    frame = synthetic_pool(n=1500)
+    path = tmp_path / "pool.csv"
+    frame.to_csv(path, index=False)
+    first = biasaudit.audit(path, attributes=["race"], score="score", threshold=0.5)
+    stricter = biasaudit.audit(path, attributes=["race"], score="score", threshold=0.7)
+    assert "different inputs" not in compare_markdown(first, stricter)
+    assert "different inputs" not in text_of(compare_html(first, stricter))
+    other = biasaudit.audit(synthetic_pool(seed=3, n=1500), attributes=["race"], score="score",
+                            threshold=0.5)  # fmt: skip
+    assert "different inputs (input SHA-256 differs)" in text_of(compare_html(first, other))
+    # a matcher run on a frame: its input hash covers the new scores, so it cannot tell
+    scored = [
+        biasaudit.audit(
+            frame, attributes=["race"], matcher=lambda c, j: c["score"] * w, threshold=0.5
+        )  # fmt: skip
+        for w in (1.0, 0.9)
+    ]
+    assert "cannot be told" in text_of(compare_html(*scored))

@@ -108,6 +108,23 @@ def _config_diff(a: dict, b: dict, prefix: str = "") -> list[tuple[str, str, str
     return out
 
 
+def _input_identity(result: Any) -> tuple[str, str] | None:
+    """(what was hashed, SHA-256) of the candidates an audit read, before any scoring.
+
+    The gate's pool fingerprint, else the file a matcher scored, else the audit's input
+    hash; None for a matcher run on a data frame (its input hash covers the new scores).
+    """
+    records = (getattr(result, "sections", None) or {}).get("gate", {}).get("records", {})
+    if records.get("pool_sha256"):
+        return "evaluation pool", str(records["pool_sha256"])
+    matcher = result.provenance.get("metadata", {}).get("matcher") or {}
+    if matcher.get("input_file_sha256"):
+        return "input file", str(matcher["input_file_sha256"])
+    if matcher:
+        return None
+    return "input", str(result.provenance["input"].get("sha256"))
+
+
 def compare_model(
     baseline: Any, candidate: Any, *, title: str | None, generated_at: _dt.datetime
 ) -> dict[str, Any]:
@@ -123,17 +140,23 @@ def compare_model(
     changes = [row["cls"] for t in tables for row in t["rows"]]
     worse, better = changes.count("change-worse"), changes.count("change-better")
     pb, pc = baseline.provenance, candidate.provenance
-    same_input = pb["input"].get("sha256") == pc["input"].get("sha256")
+    ids = _input_identity(baseline), _input_identity(candidate)
     notes = []
     if baseline.primary_metric != candidate.primary_metric:
         notes.append(
             f"The audits use different primary metrics ({baseline.primary_metric} and "
             f"{candidate.primary_metric}); rates are not directly comparable."
         )
-    if not same_input:
+    if None in ids or ids[0][0] != ids[1][0]:
         notes.append(
-            "The two audits read different inputs (SHA-256 differs): changes mix the effect "
-            "of the matcher with that of the data."
+            "Whether the two audits read the same candidates cannot be told: a matcher's "
+            "scores are part of the audited columns' SHA-256. Audit a file, or use "
+            "biasaudit gate, to have the pool itself fingerprinted."
+        )
+    elif ids[0][1] != ids[1][1]:
+        notes.append(
+            f"The two audits read different inputs ({ids[0][0]} SHA-256 differs): changes "
+            "mix the effect of the matcher with that of the data."
         )
     headline = (
         f"{worse} group(s) worse, {better} better."
@@ -150,7 +173,7 @@ def compare_model(
         "notes": notes,
         "config_diff": _config_diff(pb["configuration"], pc["configuration"]),
         "sides": [_side("Baseline", baseline), _side("Candidate", candidate)],
-        "same_input": same_input,
+        "same_input": None not in ids and ids[0] == ids[1],
         "threshold": RATIO_CHANGE,
         "generated_at": generated_at.isoformat(),
         "sections": [
