@@ -1,6 +1,7 @@
 """biasaudit: audit hiring matchers for algorithmic bias.
 
-The optional subpackages (``matchers``, ``reports``, ``synth``) load on first use.
+The optional subpackages (``counterfactual``, ``gate``, ``matchers``, ``reports``,
+``synth``, ``testing``) load on first use.
 
 Examples
 --------
@@ -30,13 +31,14 @@ from biasaudit.audit import audit
 from biasaudit.decisions import GivenSelection, Threshold, TopFraction, TopK
 from biasaudit.engine import SufficientStats
 from biasaudit.pool import UNKNOWN, CandidatePool
+from biasaudit.ranking import RankingResult, rank_audit
 from biasaudit.result import SCHEMA_VERSION, AuditResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from biasaudit import matchers, reports, synth
+    from biasaudit import counterfactual, gate, matchers, reports, synth, testing
 
 #: Optional, heavier subpackages, imported on first use.
-_SUBMODULES = ("matchers", "reports", "synth")
+_SUBMODULES = ("counterfactual", "gate", "matchers", "reports", "synth", "testing")
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -47,6 +49,7 @@ __all__ = [
     "CandidatePool",
     "GivenSelection",
     "InsufficientDataWarning",
+    "RankingResult",
     "SufficientStats",
     "Threshold",
     "TopFraction",
@@ -54,13 +57,17 @@ __all__ = [
     "ValidationError",
     "__version__",
     "audit",
+    "counterfactual",
     "datasets",
     "decisions",
     "engine",
+    "gate",
     "matchers",
     "metrics",
+    "rank_audit",
     "reports",
     "synth",
+    "testing",
 ]
 
 
