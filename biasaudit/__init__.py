@@ -1,7 +1,7 @@
 """biasaudit: audit hiring matchers for algorithmic bias.
 
-The optional subpackages (``counterfactual``, ``gate``, ``matchers``, ``reports``,
-``synth``, ``testing``) load on first use.
+The optional subpackages (``counterfactual``, ``gate``, ``matchers``, ``plot``,
+``reports``, ``synth``, ``testing``) load on first use.
 
 Examples
 --------
@@ -35,10 +35,18 @@ from biasaudit.ranking import RankingResult, rank_audit
 from biasaudit.result import SCHEMA_VERSION, AuditResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from biasaudit import counterfactual, gate, matchers, reports, synth, testing
+    from biasaudit import counterfactual, gate, matchers, plot, reports, synth, testing
 
 #: Optional, heavier subpackages, imported on first use.
-_SUBMODULES = ("counterfactual", "gate", "matchers", "reports", "synth", "testing")
+_SUBMODULES = (
+    "counterfactual",
+    "gate",
+    "matchers",
+    "plot",
+    "reports",
+    "synth",
+    "testing",
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -64,6 +72,7 @@ __all__ = [
     "gate",
     "matchers",
     "metrics",
+    "plot",
     "rank_audit",
     "reports",
     "synth",

@@ -330,6 +330,18 @@ class AuditResult:
 
         return summary_html(self)
 
+    @property
+    def plot(self) -> Any:
+        """Plots for notebooks: ``result.plot.impact_ratios()``, ``.rates()``, ...
+
+        An :class:`biasaudit.plot.AuditPlots` accessor whose methods
+        (``impact_ratios``, ``rates``, ``score_distributions``, ``calibration``,
+        ``exposure``) return matplotlib ``Axes``.
+        """
+        from biasaudit.plot import AuditPlots
+
+        return AuditPlots(self)
+
     def to_html(self, path: str | Path | None = None, **options: Any) -> str:
         """The self-contained HTML audit report; see :func:`biasaudit.reports.to_html`."""
         from biasaudit.reports import to_html

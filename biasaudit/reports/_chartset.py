@@ -1,7 +1,13 @@
-"""Which charts a result gets, with titles and text alternatives built from its numbers."""
+"""Which charts a result gets, and the numbers each one shows.
+
+:func:`interval_rows` reads a table's values, intervals, comparison group and
+special rows from the result (never from raw data); the report
+(:func:`charts_for`) and :mod:`biasaudit.plot` both draw from it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,12 +22,84 @@ from biasaudit.reports._charts import (
 )
 from biasaudit.reports._format import group_label, pct, ratio
 
-__all__ = ["charts_for"]
+__all__ = ["RATIO_LINES", "IntervalRows", "charts_for", "interval_rows", "table_rows"]
+
+#: Reference lines of every impact-ratio chart: the four-fifths threshold, then parity.
+RATIO_LINES = ((FOUR_FIFTHS, "four-fifths 0.8"), (1.0, "parity 1.0"))
 
 
-def _rows(result: Any, table: dict[str, Any]) -> Any:
+EXCLUDED_NOTE = "excluded: under the minimum share"
+INSUFFICIENT_NOTE = "insufficient data"
+
+
+@dataclass(frozen=True)
+class IntervalRows:
+    """The numbers of one point-and-interval chart, one entry per group, in table order.
+
+    ``comparison`` marks the metric's comparison group; ``notes`` says why a
+    row is special (left out under the minimum share, or an undefined value);
+    ``left_out`` lists the groups dropped under the minimum share.
+    """
+
+    labels: list[str]
+    values: np.ndarray
+    lows: np.ndarray
+    highs: np.ndarray
+    comparison: np.ndarray
+    notes: list[str | None]
+    left_out: list[str]
+
+
+def table_rows(result: Any, table: dict[str, Any]) -> Any:
+    """The rows of ``result.groups`` that belong to one table (attribute combination)."""
     frame = result.groups
     return frame[[list(a) == list(table["attribute"]) for a in frame["attribute"]]]
+
+
+def interval_rows(
+    result: Any,
+    table: dict[str, Any],
+    value: str,
+    ci: str,
+    *,
+    metric: str,
+    drop_excluded: bool,
+) -> IntervalRows:
+    """Read columns ``value`` and ``ci`` of one table's groups (a missing bound is NaN).
+
+    Examples
+    --------
+    >>> import biasaudit
+    >>> r = biasaudit.audit(biasaudit.datasets.load_resume_study(), attributes=["race"],
+    ...                     selected="callback")
+    >>> rows = interval_rows(r, r.tables[0], "impact_ratio", "impact_ratio_ci",
+    ...                      metric="selection_rate", drop_excluded=True)
+    >>> rows.labels, rows.values.round(3).tolist(), rows.comparison.tolist()
+    (['Black or African American', 'White'], [0.668, 1.0], [False, True])
+    """
+    rows = table_rows(result, table)
+    excluded = np.array([bool(e) for e in rows["excluded_small"]], dtype=bool)
+    left_out = [group_label(g) for g in rows[excluded]["group"]] if drop_excluded else []
+    if drop_excluded:
+        rows, excluded = rows[~excluded], excluded[~excluded]
+    cis = np.array(
+        [[np.nan if c is None else c for c in pair] for pair in rows[ci]], dtype=float
+    ).reshape(-1, 2)
+    values = np.array(rows[value], dtype=float)
+    reference = table["comparison_groups"].get(metric)
+    notes = [
+        EXCLUDED_NOTE if out else (None if np.isfinite(v) else INSUFFICIENT_NOTE)
+        for out, v in zip(excluded, values)
+    ]
+    return IntervalRows(
+        labels=[group_label(g) for g in rows["group"]],
+        values=values,
+        lows=cis[:, 0],
+        highs=cis[:, 1],
+        comparison=np.array([list(g) == list(reference or []) for g in rows["group"]], bool),
+        notes=notes,
+        left_out=left_out,
+    )
 
 
 def _interval_alt(kind: str, labels, values, cis, fmt, left_out: list[str], extra: str) -> str:
@@ -36,53 +114,55 @@ def _interval_alt(kind: str, labels, values, cis, fmt, left_out: list[str], extr
 
 
 def _ratio_chart(result: Any, table: dict, i: int, names: dict, attr: str) -> Chart:
-    rows = _rows(result, table)
-    keep = rows[[not bool(e) for e in rows["excluded_small"]]]
-    left_out = [group_label(g) for g in rows[[bool(e) for e in rows["excluded_small"]]]["group"]]
-    labels = [group_label(g) for g in keep["group"]]
-    values = np.array(keep[names["ratio"]], dtype=float)
-    cis = [tuple(np.nan if c is None else c for c in ci) for ci in keep[names["ratio_ci"]]]
+    rows = interval_rows(
+        result, table, names["ratio"], names["ratio_ci"], metric=names["value"], drop_excluded=True
+    )
     title = f"Impact ratio by group: {attr}"
     alt = _interval_alt(
         f"Impact ratio ({names['ratio'].replace('_', ' ')}) per group of {attr}",
-        labels,
-        values,
-        cis,
+        rows.labels,
+        rows.values,
+        zip(rows.lows, rows.highs),
         lambda x: ratio(x, 2),
-        left_out,
+        rows.left_out,
         "; a dashed line marks the four-fifths threshold 0.8, a dotted line parity 1.0, and "
         "groups under 0.8 are drawn as squares",
     )
     return interval_chart(
         f"chart-ratio-{i}",
         title,
-        labels,
-        values,
-        [c[0] for c in cis],
-        [c[1] for c in cis],
+        rows.labels,
+        rows.values,
+        rows.lows,
+        rows.highs,
         xlabel="impact ratio (1.0 = parity)",
-        reference_lines=[(FOUR_FIFTHS, "four-fifths 0.8"), (1.0, "parity 1.0")],
+        reference_lines=RATIO_LINES,
         flag_below=FOUR_FIFTHS,
         alt=alt,
     )
 
 
 def _rate_chart(result: Any, table: dict, i: int, names: dict, attr: str, word: str) -> Chart:
-    rows = _rows(result, table)
-    labels = [group_label(g) for g in rows["group"]]
-    values = np.array(rows[names["value"]], dtype=float)
-    cis = [tuple(np.nan if c is None else c for c in ci) for ci in rows[names["ci"]]]
+    rows = interval_rows(
+        result, table, names["value"], names["ci"], metric=names["value"], drop_excluded=False
+    )
     title = f"{word.capitalize()} by group: {attr}"
     alt = _interval_alt(
-        f"{word.capitalize()} per group of {attr}", labels, values, cis, pct, [], ""
+        f"{word.capitalize()} per group of {attr}",
+        rows.labels,
+        rows.values,
+        zip(rows.lows, rows.highs),
+        pct,
+        [],
+        "",
     )
     return interval_chart(
         f"chart-rate-{i}",
         title,
-        labels,
-        values,
-        [c[0] for c in cis],
-        [c[1] for c in cis],
+        rows.labels,
+        rows.values,
+        rows.lows,
+        rows.highs,
         xlabel=word,
         alt=alt,
     )
