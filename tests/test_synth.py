@@ -410,3 +410,13 @@ def test_using_synth_keeps_biasaudit_audit_a_function():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_more_jobs_than_occupations_repeat_titles_not_ids():
+    """Job 9 onwards reuses an occupation's title; ids stay distinct, titles stay correct."""
+    pool = make_pool(3000, jobs=12, seed=1, resume_text=False)
+    data = pool.data
+    assert data["job_id"].nunique() == 12
+    titles = {job.id: job.title for job in pool.jobs}
+    assert (data["job_title"].astype(str) == data["job_id"].astype(str).map(titles)).all()
+    assert list(data["job_title"].cat.categories) == list(dict.fromkeys(titles.values()))

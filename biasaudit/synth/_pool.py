@@ -455,6 +455,13 @@ def _categorical(codes: np.ndarray, labels: Sequence[str]) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=list(labels))
 
 
+def _job_titles(job: np.ndarray, jobs: tuple[Job, ...]) -> pd.Categorical:
+    """Each candidate's job title; titles repeat once jobs outnumber the occupations."""
+    unique = list(dict.fromkeys(j.title for j in jobs))
+    code_of_job = np.array([unique.index(j.title) for j in jobs])
+    return _categorical(code_of_job[job], unique)
+
+
 def _sample_groups(
     rng: np.random.Generator,
     n: int,
@@ -523,7 +530,7 @@ def _features(
     )
     return {
         "job_id": _categorical(job, [j.id for j in jobs]),
-        "job_title": _categorical(job, [j.title for j in jobs]),
+        "job_title": _job_titles(job, jobs),
         "education": _categorical(education, _EDUCATION),
         "college": _categorical(college, _SELECTIVE_COLLEGES + _OPEN_COLLEGES),
         "years_experience": years,
