@@ -697,11 +697,13 @@ def test_comparison_tells_same_and_different_inputs_apart(tmp_path):
     other = biasaudit.audit(synthetic_pool(seed=3, n=1500), attributes=["race"], score="score",
                             threshold=0.5)  # fmt: skip
     assert "different inputs (input SHA-256 differs)" in text_of(compare_html(first, other))
+
     # a matcher run on a frame: its input hash covers the new scores, so it cannot tell
+    def scaled(weight: float):
+        return lambda c, j: c["score"] * weight
+
     scored = [
-        biasaudit.audit(
-            frame, attributes=["race"], matcher=lambda c, j: c["score"] * w, threshold=0.5
-        )  # fmt: skip
+        biasaudit.audit(frame, attributes=["race"], matcher=scaled(w), threshold=0.5)
         for w in (1.0, 0.9)
     ]
     assert "cannot be told" in text_of(compare_html(*scored))
