@@ -92,6 +92,10 @@ def summary_text(result: AuditResult) -> str:
             f"unknown: {table['unknown']})",
         ]
         lines += _align([header, *_rows(result, table)])
+    if "ranking" in (result.sections or {}):  # audit(ranking=...): its main tables
+        from biasaudit._ranking_section import ranking_text
+
+        lines += ranking_text(result.sections["ranking"])
     lines += ["", f"findings: {len(result.findings)}"]
     lines += [f"  - {f['message']}" for f in result.findings]
     return "\n".join(lines) + "\n"

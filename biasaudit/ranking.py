@@ -47,6 +47,11 @@ SHORT_LISTS = (
     "k={k} exceeds the length of {count} job list(s); for those jobs the whole list "
     "counts as the top {k}."
 )
+FAIR_TRUNCATED = (
+    "{count} job(s) are longer than fair_max_length={length}: FA*IR tests their top "
+    "{length} positions (pass fair_max_length=None to test whole lists; the time grows "
+    "with the square of the length)."
+)
 ONE_CANDIDATE = (
     "{count} job(s) have a single candidate: insufficient data for position-based "
     "metrics, so they are left out of them (they still count in the top-k tables)."
@@ -134,6 +139,30 @@ class RankingResult:
             "metrics": rows,
         }
 
+    def to_section(self) -> dict[str, Any]:
+        """The ``"ranking"`` section of an :class:`~biasaudit.AuditResult`.
+
+        :meth:`to_dict` (every metric, with the configuration and facts) plus
+        ``"tables"``, readable tables by caption (lists of row records whose first
+        column is the row header), and ``"notes"``, plain-language statements of
+        the methods (discounts, normalisers, intervals) and of degenerate input.
+        ``"fair"`` summarises the FA*IR test per attribute and group.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> df = pd.DataFrame({"job": ["a"] * 4 + ["b"] * 4,
+        ...                    "sex": ["F", "M", "M", "F", "M", "F", "F", "M"],
+        ...                    "rank": [4, 1, 2, 3, 1, 2, 3, 4]})
+        >>> section = rank_audit(df, attributes=["sex"], job="job", rank="rank",
+        ...                      k=2, n_bootstrap=0).to_section()
+        >>> section["tables"]["Top-k selection: sex"][0]["Top 2: selection rate [95% CI]"]
+        '25.0% [4.6%, 69.9%]'
+        """
+        from biasaudit._ranking_section import section_for
+
+        return section_for(self)
+
     def _repr_html_(self) -> str:
         shown = self.table.copy()
         for column in ("value", "ci_low", "ci_high", "p_value"):
@@ -153,7 +182,12 @@ class RankingResult:
 
 
 def _check_options(
-    k: int | Sequence[int], attention: float, alpha: float, step: int, n_bootstrap: int
+    k: int | Sequence[int],
+    attention: float,
+    alpha: float,
+    step: int,
+    n_bootstrap: int,
+    fair_max_length: int | None = None,
 ) -> tuple[int, ...]:
     ks = (k,) if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else tuple(k)
     if not ks or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
@@ -166,6 +200,18 @@ def _check_options(
         ("alpha", 0 < alpha < 1, "in (0, 1)", alpha, "Pass e.g. alpha=0.1."),
         ("rnd_step", step >= 2, "an integer >= 2", step, "Pass e.g. rnd_step=10."),
         ("n_bootstrap", n_bootstrap >= 0, "an integer >= 0", n_bootstrap, "Pass e.g. 200."),
+        (
+            "fair_max_length",
+            fair_max_length is None
+            or (
+                isinstance(fair_max_length, (int, np.integer))
+                and not isinstance(fair_max_length, bool)
+                and fair_max_length >= 1
+            ),
+            "a positive integer or None",
+            fair_max_length,
+            "Pass e.g. fair_max_length=1000, or None to test whole lists.",
+        ),
     ]
     for name, ok, expected, value, fix in checks:
         if not ok:
@@ -181,6 +227,26 @@ def _job_codes(pool: CandidatePool) -> tuple[np.ndarray, tuple[str, ...]]:
     return pool.job_codes.codes.astype(np.int64), pool.job_codes.categories
 
 
+def _group_by_job(jobs: np.ndarray, n_jobs: int) -> np.ndarray | None:
+    """Stable order that groups rows by job code; ``None`` when they already are.
+
+    Job codes are sorted as unsigned 16-bit digits (NumPy's stable sort of 16-bit
+    integers is a radix sort), low digit first: two linear passes at most.
+    """
+    if len(jobs) < 2 or bool(np.all(jobs[1:] >= jobs[:-1])):
+        return None
+    order = np.argsort((jobs & 0xFFFF).astype(np.uint16), kind="stable")
+    if n_jobs > 0x10000:
+        high = (jobs[order] >> 16).astype(np.uint16)
+        order = order[np.argsort(high, kind="stable")]
+    return order
+
+
+def _layout(sizes: np.ndarray) -> np.ndarray:
+    """Start of each job's block in rows sorted by job."""
+    return np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+
+
 def _order_by_rank(
     pool: CandidatePool, jobs: np.ndarray, labels: tuple[str, ...]
 ) -> tuple[np.ndarray | None, int]:
@@ -190,6 +256,10 @@ def _order_by_rank(
         shown = sorted(set(rank[bad].tolist()))[:5]
         raise E.ValidationError(BAD_RANK_VALUES.format(column=pool.rank, values=shown))
     r = rank.astype(np.int64)
+    sizes = np.bincount(jobs, minlength=len(labels))
+    direct = _permutation_order(jobs, r, sizes)
+    if direct is not False:
+        return direct, 0
     key = jobs * (int(r.max()) + 1) + r
     order = R.sort_rankings(jobs, r)
     sorted_key = key if order is None else key[order]
@@ -208,35 +278,108 @@ def _order_by_rank(
             )
         )
     # Ranks with gaps (1, 2, 5) keep their order; positions become 1, 2, 3.
-    sizes = np.bincount(jobs, minlength=len(labels))
     ends = np.cumsum(sizes)[sizes > 0] - 1
     top_rank = (r if order is None else r[order])[ends]
     return order, int((top_rank > sizes[sizes > 0]).sum())
 
 
-def _stable_descending(score: np.ndarray) -> np.ndarray:
-    """Argsort by descending score, ties in row order; a fast unstable sort plus a fix of ties."""
-    order = np.argsort(-score)
-    value = score[order]
-    tied = np.flatnonzero(value[1:] == value[:-1])
-    if len(tied):
-        at = np.union1d(tied, tied + 1)  # sorted positions inside runs of equal scores
-        rows = order[at]
-        order[at] = rows[np.lexsort((rows, -value[at]))]
+def _permutation_order(
+    jobs: np.ndarray, rank: np.ndarray, sizes: np.ndarray
+) -> np.ndarray | bool | None:
+    """The (job, rank) order without a sort, when each job's ranks are exactly 1..size.
+
+    Then row i goes to place ``start[job] + rank - 1``: a scatter. Returns
+    ``None`` when the rows are already in that order, and ``False`` when the
+    ranks have gaps or duplicates (the caller sorts and explains).
+    """
+    grouped = len(jobs) < 2 or bool(np.all(jobs[1:] >= jobs[:-1]))
+
+    def per_row(values: np.ndarray) -> np.ndarray:  # a repeat when rows are grouped by job
+        return np.repeat(values, sizes) if grouped else values[jobs]
+
+    if not len(rank) or bool((rank > per_row(sizes)).any()):
+        return False
+    place = per_row(_layout(sizes)) + (rank - 1)
+    filled = np.zeros(len(rank), dtype=bool)
+    filled[place] = True
+    if not filled.all():  # two rows share a place: a duplicate rank
+        return False
+    if bool(np.all(place[1:] > place[:-1])):
+        return None
+    order = np.empty(len(rank), dtype=np.int64)
+    order[place] = np.arange(len(rank))
     return order
+
+
+def _sort_rows(keys: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+    """Argsort of each row of a 2-D array, ties in column order.
+
+    A fast unstable sort, then a stable re-sort of the few runs of equal values.
+    Only the first ``lengths[i]`` columns of row ``i`` count (the rest is padding
+    that sorts last, whose order does not matter).
+    """
+    order = np.argsort(keys, axis=1)
+    value = np.take_along_axis(keys, order, axis=1)
+    same = value[:, 1:] == value[:, :-1]
+    if lengths is not None:
+        same &= np.arange(1, keys.shape[1])[None, :] < lengths[:, None]
+    row, col = np.nonzero(same)
+    if len(row):
+        width = keys.shape[1]
+        tied = row * width + col
+        at = np.union1d(tied, tied + 1)  # flat positions inside runs of equal values
+        flat_order, flat_value = order.reshape(-1), value.reshape(-1)
+        cols = flat_order[at]
+        flat_order[at] = cols[np.lexsort((cols, flat_value[at], at // width))]
+    return order
+
+
+def _within_jobs(neg: np.ndarray, sizes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Order that sorts each job's block of ``neg`` ascending, ties in row order.
+
+    Jobs of similar length (the same power of two) are sorted together as the
+    rows of one padded matrix: no loop over jobs, and at most twice the cells.
+    """
+    size_class = np.ceil(np.log2(np.maximum(sizes, 1))).astype(np.int64)
+    classes = np.unique(size_class[sizes > 0])
+    if len(classes) == 1:  # one matrix holds every job: no gather of rows
+        return _sort_block(neg, sizes, starts)
+    out = np.empty(len(neg), dtype=np.int64)
+    for c in classes:
+        members = np.flatnonzero((size_class == c) & (sizes > 0))
+        m_sizes, m_starts = sizes[members], starts[members]
+        rows = np.repeat(m_starts - _layout(m_sizes), m_sizes) + np.arange(m_sizes.sum())
+        out[rows] = rows[_sort_block(neg[rows], m_sizes, _layout(m_sizes))]
+    return out
+
+
+def _sort_block(neg: np.ndarray, sizes: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """:func:`_within_jobs` for jobs sorted as the rows of one padded matrix."""
+    used = sizes[sizes > 0]
+    width = int(used.max()) if len(used) else 0
+    if len(used) == len(sizes) and (used == width).all():
+        block = neg.reshape(len(sizes), width)
+    else:
+        block = np.full((len(sizes), width), np.inf)  # padding sorts after every value
+        cells = np.arange(len(neg)) + np.repeat(np.arange(len(sizes)) * width - starts, sizes)
+        block.reshape(-1)[cells] = neg
+    order = _sort_rows(block, sizes) + starts[:, None]
+    if order.size == len(neg):  # no padding
+        return order.reshape(-1)
+    return order[np.arange(width)[None, :] < sizes[:, None]]
 
 
 def _order_by_score(
     score: np.ndarray, jobs: np.ndarray, ks: tuple[int, ...], n_jobs: int
 ) -> tuple[np.ndarray, dict[int, int], int]:
-    order = _stable_descending(score)
-    # Each row's place in the global order, then one integer sort by (job, place).
-    place = np.empty(len(score), dtype=np.int64)
-    place[order] = np.arange(len(score))
-    order = np.argsort(jobs * len(score) + place)  # keys are unique: stability is moot
-    s, j = score[order], jobs[order]
+    """Rows by job, then descending score, ties broken by pool order."""
+    grouped = _group_by_job(jobs, n_jobs)
     sizes = np.bincount(jobs, minlength=n_jobs)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    starts = _layout(sizes)
+    neg = -(score if grouped is None else score[grouped])
+    local = _within_jobs(neg, sizes, starts)
+    order = local if grouped is None else grouped[local]
+    s, j = score[order], np.repeat(np.arange(n_jobs), sizes)  # j = jobs[order]
     ties = {}
     for k in ks:
         # A tie straddles the cut when positions k and k + 1 share a score.
@@ -255,8 +398,32 @@ class _Ranked:
     jobs: np.ndarray
     positions: np.ndarray
     sizes: np.ndarray
+    starts: np.ndarray
     eligible: np.ndarray
     label: np.ndarray | None
+
+
+def _prefixes(rk: _Ranked, groups: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """Running count of each group within each job (rows sorted by job, position).
+
+    One cumulative sum per group but the last, whose count is the position minus
+    the others' (every candidate is in exactly one group).
+    """
+    out = [R.prefix_counts(rk.jobs, groups == g, len(rk.sizes)) for g in range(n_groups - 1)]
+    rest = rk.positions.astype(out[0].dtype if out else np.int32)
+    for counts in out:
+        rest = rest - counts
+    return [*out, rest]
+
+
+def _at_position(prefix: list[np.ndarray], rk: _Ranked, k: np.ndarray) -> np.ndarray:
+    """Each group's count among the first ``k[j]`` candidates of each job, ``(J, G)``."""
+    has = (rk.sizes > 0) & (k > 0)
+    rows = rk.starts[has] + k[has] - 1
+    out = np.zeros((len(rk.sizes), len(prefix)))
+    for g, counts in enumerate(prefix):
+        out[has, g] = counts[rows]
+    return out
 
 
 def _features(
@@ -276,13 +443,15 @@ def _features(
     def per_cell(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(cell, weights=weights, minlength=J * G).reshape(J, G).astype(float)
 
-    n = per_cell()
+    # Counts per (job, group) in the top k are running counts read at row k: no pass.
+    prefix = _prefixes(rk, groups, G)
+    n = _at_position(prefix, rk, rk.sizes)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = n / rk.sizes[:, None]
     want = share if desired is None else np.broadcast_to(desired, (J, G))
     f: dict[str, np.ndarray] = {"n": n, "n_e": n * e}
     for k in ks:
-        top = per_cell(rk.positions <= k)
+        top = _at_position(prefix, rk, np.minimum(k, rk.sizes))
         f[f"top{k}"] = top
         f[f"top_e{k}"] = top * e
         f[f"want{k}"] = np.minimum(k, rk.sizes)[:, None] * np.nan_to_num(want) * e
@@ -298,16 +467,16 @@ def _features(
     if rk.label is not None:
         f["rel"] = per_cell(rk.label.astype(np.float64)) * e
     target = None if desired is None else desired
-    d = R.ndkl(rk.jobs, rk.positions, groups, J, G, target=target, presorted=True)
+    d = R.ndkl(rk.jobs, rk.positions, groups, J, G, target=target, presorted=True, prefix=prefix)
     ok = np.isfinite(d) & rk.eligible
     f["ndkl"], f["ndkl_n"] = np.where(ok, d, 0.0), ok.astype(np.float64)
-    per_job = _per_group_tests(rk, groups, n_known, want, options, f)
+    per_job = _per_group_tests(rk, prefix, n_known, want, options, f)
     return f, per_job
 
 
 def _per_group_tests(
     rk: _Ranked,
-    groups: np.ndarray,
+    prefixes: list[np.ndarray],
     n_known: int,
     want: np.ndarray,
     options: dict[str, Any],
@@ -319,10 +488,9 @@ def _per_group_tests(
     first = np.zeros((J, n_known), dtype=np.int64)
     alpha_adj = np.zeros((J, n_known))
     for g in range(n_known):  # a loop over groups, never over jobs
-        protected = groups == g
-        prefix = R.prefix_counts(rk.jobs, protected, J)  # shared by rND/rKL/rRD and FA*IR
+        prefix = prefixes[g]  # running counts, shared by NDKL, rND/rKL/rRD and FA*IR
         div = R.rank_divergences(
-            rk.jobs, rk.positions, protected, J, step=options["step"], presorted=True, prefix=prefix
+            rk.jobs, rk.positions, None, J, step=options["step"], presorted=True, prefix=prefix
         )
         for name in ("rnd", "rkl", "rrd"):
             ok = np.isfinite(div[name]) & rk.eligible
@@ -331,19 +499,23 @@ def _per_group_tests(
         fair = R.fair_test(
             rk.jobs,
             rk.positions,
-            protected,
+            None,
             J,
             p,
             alpha=options["alpha"],
             presorted=True,
             prefix=prefix,
+            max_length=options["fair_max_length"],
         )
         cols["fair"][:, g] = fair["passed"] & rk.eligible
         counts["fair"][:, g] = rk.eligible
         first[:, g], alpha_adj[:, g] = fair["first_failing_prefix"], fair["alpha_adjusted"]
     for name in cols:
         f[name], f[f"{name}_n"] = cols[name], counts[name]
-    return {"first": first, "alpha": alpha_adj, "passed": cols["fair"].astype(bool)}
+    limit = options["fair_max_length"]
+    tested = rk.sizes if limit is None else np.minimum(rk.sizes, limit)
+    passed = cols["fair"].astype(bool)
+    return {"first": first, "alpha": alpha_adj, "passed": passed, "tested": tested}
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -412,13 +584,18 @@ def _bootstrap(
     """Percentile intervals from resampling jobs with replacement (seeded)."""
     if draws == 0:
         return {}
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+
     rng = np.random.default_rng(seed)
     J, chunk, parts = x.shape[0], 50, []
-    for start in range(0, draws, chunk):
-        b = min(chunk, draws - start)
-        picks = rng.integers(0, J, size=(b, J)) + (np.arange(b) * J)[:, None]
-        weights = np.bincount(picks.ravel(), minlength=b * J).reshape(b, J)
-        parts.append(weights.astype(np.float64) @ x)
+    # One BLAS thread: the products are small, and a threaded BLAS that spins while
+    # another process holds a core (a shared CI machine) is many times slower.
+    with threadpool_limits(1, user_api="blas"):
+        for start in range(0, draws, chunk):
+            b = min(chunk, draws - start)
+            picks = rng.integers(0, J, size=(b, J)) + (np.arange(b) * J)[:, None]
+            weights = np.bincount(picks.ravel(), minlength=b * J).reshape(b, J)
+            parts.append(weights.astype(np.float64) @ x)
     metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -553,12 +730,12 @@ def _desired(
 
 
 def _prepare(
-    pool: CandidatePool, ks: tuple[int, ...]
+    pool: CandidatePool, ks: tuple[int, ...], by: str
 ) -> tuple[_Ranked, np.ndarray | None, dict[str, Any], tuple[str, ...]]:
     jobs, labels = _job_codes(pool)
     n_jobs = len(labels)
     facts: dict[str, Any] = {"rows": pool.n_rows, "jobs": n_jobs}
-    if pool.score is not None:
+    if by == "score":
         order, ties, tied_jobs = _order_by_score(pool.arrays["score"], jobs, ks, n_jobs)
         facts["jobs_with_ties_at_cutoff"] = ties
         facts["jobs_with_tied_scores"] = tied_jobs
@@ -566,12 +743,12 @@ def _prepare(
     else:
         order, gaps = _order_by_rank(pool, jobs, labels)
         facts["jobs_with_rank_gaps"] = gaps
-    j = _take(jobs, order)
-    sizes = np.bincount(j, minlength=n_jobs)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    positions = np.arange(len(j)) - starts[j] + 1
+    sizes = np.bincount(jobs, minlength=n_jobs)
+    starts = _layout(sizes)
+    j = np.repeat(np.arange(n_jobs, dtype=np.int64), sizes)  # = jobs[order]
+    positions = np.arange(1, len(j) + 1) - np.repeat(starts, sizes)
     label = _take(pool.arrays["label"], order) if "label" in pool.arrays else None
-    rk = _Ranked(j, positions, sizes, sizes >= 2, label)
+    rk = _Ranked(j, positions, sizes, starts, sizes >= 2, label)
     facts["jobs_shorter_than_k"] = {k: int((sizes < k).sum()) for k in ks}
     facts["jobs_with_one_candidate"] = int((sizes == 1).sum())
     return rk, order, facts, labels
@@ -587,6 +764,13 @@ def _notes(facts: dict[str, Any]) -> list[str]:
     if facts["jobs_with_one_candidate"]:
         notes.append(ONE_CANDIDATE.format(count=facts["jobs_with_one_candidate"]))
         warnings.warn(notes[-1], E.InsufficientDataWarning, stacklevel=3)
+    if facts.get("jobs_longer_than_fair_max_length"):
+        notes.append(
+            FAIR_TRUNCATED.format(
+                count=facts["jobs_longer_than_fair_max_length"],
+                length=facts["fair_max_length"],
+            )
+        )
     for k, count in facts.get("jobs_with_ties_at_cutoff", {}).items():
         if count:
             notes.append(
@@ -611,6 +795,7 @@ def rank_audit(
     seed: int = 0,
     rnd_step: int = 10,
     n_bootstrap: int = 200,
+    fair_max_length: int | None = 1000,
 ) -> RankingResult:
     """Audit the rankings a matcher produces, job by job and pooled over jobs.
 
@@ -677,6 +862,10 @@ def rank_audit(
         Cut-off step of rND, rKL and rRD.
     n_bootstrap : int
         Bootstrap draws (0 for none).
+    fair_max_length : int or None
+        FA*IR tests each job's top ``fair_max_length`` positions (all of a
+        shorter job): the exact multiple-testing adjustment takes time
+        quadratic in the tested length. ``None`` tests whole lists.
 
     Returns
     -------
@@ -692,42 +881,83 @@ def rank_audit(
     >>> result.value("selection_rate", "F", k=2), result.value("impact_ratio", "F", k=2)
     (0.25, 0.3333333333333333)
     """
-    ks = _check_options(k, attention, alpha, rnd_step, n_bootstrap)
-    pool = _pool(data, attributes, job, score, rank, label)
-    rk, _order, facts, job_labels = _prepare(pool, ks)
-    options = {"attention": attention, "alpha": alpha, "step": rnd_step}
+    ks = _check_options(k, attention, alpha, rnd_step, n_bootstrap, fair_max_length)
+    pool, by = _pool(data, attributes, job, score, rank, label)
+    rk, order, facts, job_labels = _prepare(pool, ks, by)
+    settings = {
+        "k": ks,
+        "target": target,
+        "attention": attention,
+        "alpha": alpha,
+        "step": rnd_step,
+        "fair_max_length": fair_max_length,
+        "seed": seed,
+        "draws": n_bootstrap,
+    }
+    if fair_max_length is not None:
+        facts["fair_max_length"] = int(fair_max_length)
+        facts["jobs_longer_than_fair_max_length"] = int((rk.sizes > fair_max_length).sum())
     rows: list[dict[str, Any]] = []
     per_job = []
     for attribute in pool.attributes:
+        found, tests = _audit_attribute(pool, attribute, rk, order, facts, settings)
+        rows.extend(found)
         codes = pool.attribute_codes[attribute]
-        groups = _take(codes.codes, _order).astype(np.int64)
-        desired = _desired(target, attribute, codes.categories)
-        G, known = len(codes.categories), codes.n_known
-        f, tests = _features(rk, groups, G, known, ks, desired, options)
-        absent = {k: int(f[f"absent{k}"].sum()) for k in ks}
-        facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
-        x, layout = _flatten(f)
-        boot = _bootstrap(x, layout, ks, known, n_bootstrap, seed)
-        rows.extend(_rows_for(attribute, codes.categories, known, f, ks, boot))
-        per_job.append(_per_job_frame(attribute, codes.categories[:known], tests, rk, job_labels))
+        groups = codes.categories[: codes.n_known]
+        per_job.append(_per_job_frame(attribute, groups, tests, rk, job_labels))
     table = pd.DataFrame(rows, columns=_COLUMNS)
     table["k"] = table["k"].astype("Int64")
     table["n"] = table["n"].astype(np.int64)
-    configuration = _configuration(pool, ks, target, attention, alpha, seed, rnd_step, n_bootstrap)
     return RankingResult(
-        table, pd.concat(per_job, ignore_index=True), facts, configuration, tuple(_notes(facts))
+        table,
+        pd.concat(per_job, ignore_index=True),
+        facts,
+        _configuration(pool, by, settings),
+        tuple(_notes(facts)),
     )
 
 
-def _pool(data: Any, attributes: Any, job: Any, score: Any, rank: Any, label: Any) -> CandidatePool:
+def _audit_attribute(
+    pool: CandidatePool,
+    attribute: str,
+    rk: _Ranked,
+    order: np.ndarray | None,
+    facts: dict[str, Any],
+    s: dict[str, Any],
+) -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """The metric rows and the per-job FA*IR tests of one attribute."""
+    codes = pool.attribute_codes[attribute]
+    groups = _take(codes.codes, order).astype(np.int64)
+    desired = _desired(s["target"], attribute, codes.categories)
+    G, known, ks = len(codes.categories), codes.n_known, s["k"]
+    f, tests = _features(rk, groups, G, known, ks, desired, s)
+    absent = {k: int(f[f"absent{k}"].sum()) for k in ks}
+    facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
+    x, layout = _flatten(f)
+    boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"])
+    return _rows_for(attribute, codes.categories, known, f, ks, boot), tests
+
+
+def _pool(
+    data: Any, attributes: Any, job: Any, score: Any, rank: Any, label: Any
+) -> tuple[CandidatePool, str]:
+    """The pool and the role that orders it, ``"score"`` or ``"rank"``.
+
+    A :class:`CandidatePool` brings its own columns; when it has both a score
+    and a rank, ``score=`` or ``rank=`` (any value) says which one orders it.
+    """
     if isinstance(data, CandidatePool):
-        pool = data
-        score, rank = pool.score, pool.rank
+        roles = {"score": data.score, "rank": data.rank}
+        present = [r for r, column in roles.items() if column is not None]
+        asked = [r for r, v in (("score", score), ("rank", rank)) if v is not None]
+        use = asked if len(present) == 2 and len(asked) == 1 else present
+        if len(use) != 1 or use[0] not in present:
+            raise E.ValidationError(NEEDS_ORDER.format(given=roles))
+        return data, use[0]
     if (score is None) == (rank is None):
         raise E.ValidationError(NEEDS_ORDER.format(given={"score": score, "rank": rank}))
-    if isinstance(data, CandidatePool):
-        return data
-    return CandidatePool(data, attributes=attributes, job=job, score=score, rank=rank, label=label)
+    pool = CandidatePool(data, attributes=attributes, job=job, score=score, rank=rank, label=label)
+    return pool, "score" if score is not None else "rank"
 
 
 def _per_job_frame(
@@ -746,6 +976,7 @@ def _per_job_frame(
             "job": np.asarray(job_labels, dtype=object)[jobs],
             "group": np.tile(np.asarray(groups, dtype=object), J),
             "n": rk.sizes[jobs],
+            "tested_length": np.asarray(tests["tested"])[jobs],
             "passed": tests["passed"].ravel(),
             "first_failing_prefix": tests["first"].ravel(),
             "alpha_adjusted": tests["alpha"].ravel(),
@@ -754,37 +985,132 @@ def _per_job_frame(
     return frame[keep].reset_index(drop=True)
 
 
-def _configuration(
-    pool: CandidatePool,
-    ks: tuple[int, ...],
-    target: Mapping[str, Mapping[str, float]] | None,
-    attention: float,
-    alpha: float,
-    seed: int,
-    step: int,
-    draws: int,
-) -> dict[str, Any]:
+def _configuration(pool: CandidatePool, by: str, s: dict[str, Any]) -> dict[str, Any]:
+    """What the result records about how it was computed (``s``: the options)."""
     return {
         "attributes": list(pool.attributes),
         "job": pool.job,
-        "order": {"score": pool.score} if pool.score is not None else {"rank": pool.rank},
+        "order": {by: pool.score if by == "score" else pool.rank},
         "label": pool.label,
-        "k": list(ks),
-        "target": {a: dict(v) for a, v in (target or {}).items()},
+        "k": list(s["k"]),
+        "target": {a: dict(v) for a, v in (s["target"] or {}).items()},
         "exposure_weight": "1/log2(1 + position)",
-        "attention": f"geometric p(1-p)^(position-1), p={attention}",
+        "attention": f"geometric p(1-p)^(position-1), p={s['attention']}",
         "ndkl_normaliser": "Z = sum_{i=1..n} 1/log2(i + 1), per job, mean over jobs",
         "rank_divergence": {
-            "cutoffs": f"{step}, {2 * step}, ... up to the job's length",
+            "cutoffs": f"{s['step']}, {2 * s['step']}, ... up to the job's length",
             "discount": "1/log2(i)",
             "normaliser": "max over the two extreme rankings: protected all first / all last",
         },
         "fair": {
-            "alpha": alpha,
+            "alpha": s["alpha"],
             "p": "group share of the job's pool (or target)",
             "adjustment": "largest alpha_c <= alpha whose m-table a fair ranking fails "
             "with probability <= alpha (exact DP, bisection)",
+            "max_length": s["fair_max_length"],
         },
-        "bootstrap": {"draws": draws, "seed": seed, "unit": "job", "interval": "percentile 95%"},
+        "bootstrap": {
+            "draws": s["draws"],
+            "seed": s["seed"],
+            "unit": "job",
+            "interval": "percentile 95%",
+        },
         "comparison_group": "highest known group",
     }
+
+
+# -- the ranking section of audit() -----------------------------------------------
+
+RANKING_TYPE = (
+    "ranking must be True, False or a dict of rank_audit options; got {value!r}. "
+    "Pass ranking=True, or e.g. ranking={{'k': (10, 20)}}."
+)
+RANKING_OPTIONS = (
+    "ranking option(s) {names} are not options of rank_audit; options: {allowed}. "
+    "Fix the names (the ranking uses the audit's own attributes, job, score or rank, and label)."
+)
+RANKING_NEEDS_JOB = (
+    "A ranking audit needs a job column: each job's candidates form one ranked list; got "
+    "job=None. Pass job=COLUMN (on the command line --job COLUMN), or call "
+    "biasaudit.rank_audit(...) without a job to rank the whole pool as one list."
+)
+RANKING_NEEDS_ORDER = (
+    "A ranking audit needs an order: got score=None and rank=None. Pass score=COLUMN "
+    "(higher is better; --score COLUMN) or rank=COLUMN (1 is best; --rank COLUMN)."
+)
+_SECTION_OPTIONS = (
+    "alpha",
+    "attention",
+    "fair_max_length",
+    "k",
+    "n_bootstrap",
+    "rnd_step",
+    "seed",
+    "target",
+)
+
+
+def ranking_options(ranking: Any, top_k: int | None = None) -> dict[str, Any] | None:
+    """Validate ``audit(ranking=...)``: ``None`` for no ranking, else rank_audit options.
+
+    Without ``k``, the cut-offs are 10 and 20 and the audit's ``top_k`` when it
+    has one, so the ranking's top-k table can be read beside the audit's.
+
+    Examples
+    --------
+    >>> ranking_options(True, top_k=5)
+    {'k': (5, 10, 20)}
+    >>> ranking_options({"k": 10, "n_bootstrap": 0})
+    {'k': 10, 'n_bootstrap': 0}
+    >>> ranking_options(False) is None
+    True
+    """
+    if ranking is None or ranking is False:
+        return None
+    if ranking is True:
+        options: dict[str, Any] = {}
+    elif isinstance(ranking, Mapping):
+        options = dict(ranking)
+    else:
+        raise E.ValidationError(RANKING_TYPE.format(value=ranking))
+    unknown = sorted(set(options) - set(_SECTION_OPTIONS))
+    if unknown:
+        raise E.ValidationError(
+            RANKING_OPTIONS.format(names=unknown, allowed=list(_SECTION_OPTIONS))
+        )
+    if "k" not in options:
+        options["k"] = tuple(sorted({10, 20, *([int(top_k)] if top_k else [])}))
+    return options
+
+
+def check_ranking_roles(job: str | None, score: str | None, rank: str | None) -> None:
+    """A ranking section needs a job column and an order (score or rank)."""
+    if job is None:
+        raise E.ValidationError(RANKING_NEEDS_JOB)
+    if score is None and rank is None:
+        raise E.ValidationError(RANKING_NEEDS_ORDER)
+
+
+def ranking_section(data: Any, options: Mapping[str, Any], **roles: Any) -> dict[str, Any]:
+    """Run :func:`rank_audit` for ``audit(ranking=...)`` and return its section.
+
+    ``data`` is the audit's pool (or an engine's input, read with the engine's
+    ranking reader); ``roles`` are ``attributes``, ``job``, ``score``, ``rank``,
+    ``label`` (and ``id`` for an engine). The list of each job is ordered by
+    ``rank`` when the audit has one, else by ``score``.
+    """
+    by = {"rank": roles["rank"]} if roles.get("rank") is not None else {"score": roles["score"]}
+    if isinstance(data, CandidatePool):
+        return rank_audit(data, attributes=data.attributes, **by, **options).to_section()
+    from biasaudit.engine._ranking import ranking_input  # DuckDB, Parquet lakes, Dask
+
+    table = ranking_input(
+        data,
+        attributes=roles["attributes"],
+        job=roles["job"],
+        label=roles.get("label"),
+        id=roles.get("id"),
+        **by,
+    )
+    names = {k: roles.get(k) for k in ("attributes", "job", "label")}
+    return rank_audit(table, **names, **by, **options).to_section()

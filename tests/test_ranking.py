@@ -434,14 +434,40 @@ def test_unknown_group_is_reported_but_never_the_comparison() -> None:
     assert r.value("selection_rate", "Unknown", k=2) == 0.5
 
 
-def test_score_order_is_a_stable_descending_sort() -> None:
-    from biasaudit.ranking import _stable_descending
+@pytest.mark.parametrize("n_jobs", [1, 7, 300, 70_000])
+def test_score_order_is_job_then_descending_score_then_pool_order(n_jobs: int) -> None:
+    from biasaudit.ranking import _order_by_score
 
-    rng = np.random.default_rng(1)
-    for _ in range(30):
-        scores = rng.integers(0, 5, int(rng.integers(1, 300))).astype(float)
-        expected = np.argsort(-scores, kind="stable")
-        np.testing.assert_array_equal(_stable_descending(scores), expected)
+    rng = np.random.default_rng(n_jobs)
+    for _ in range(3):
+        n = int(rng.integers(n_jobs, 3 * n_jobs + 200))
+        jobs = np.arange(n) % n_jobs  # every code 0..n_jobs-1 is used
+        jobs = np.sort(jobs) if rng.random() < 0.5 else rng.permutation(jobs)
+        scores = rng.integers(0, 6, n).astype(float)  # many ties
+        scores[rng.random(n) < 0.1] = -0.0
+        order, _, _ = _order_by_score(scores, jobs, (1,), n_jobs)
+        expected = np.lexsort((np.arange(n), -scores, jobs))
+        np.testing.assert_array_equal(order, expected)
+
+
+def test_rank_order_without_a_sort_matches_the_sorted_order() -> None:
+    from biasaudit.ranking import _permutation_order
+
+    rng = np.random.default_rng(2)
+    sizes = rng.integers(1, 40, 50)
+    jobs = np.repeat(np.arange(50), sizes)
+    ranks = np.concatenate([rng.permutation(s) + 1 for s in sizes])
+    perm = rng.permutation(len(jobs))
+    order = _permutation_order(jobs[perm], ranks[perm], sizes)
+    np.testing.assert_array_equal(order, np.lexsort((ranks[perm], jobs[perm])))
+    in_order = np.concatenate([np.arange(1, s + 1) for s in sizes])
+    assert _permutation_order(jobs, in_order, sizes) is None
+    gap = ranks.copy()
+    gap[ranks == sizes[jobs]] += 1  # each job's last rank skips one: a gap
+    assert _permutation_order(jobs, gap, sizes) is False
+    dup = ranks.copy()
+    dup[(ranks == 1)] = 2  # rank 2 twice in every job
+    assert _permutation_order(jobs, dup, sizes) is False
 
 
 def test_fair_per_job_report_in_audit() -> None:

@@ -15,6 +15,7 @@ is zero) are NaN, never 0.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -72,18 +73,27 @@ def _layout(jobs_sorted: np.ndarray, n_jobs: int) -> tuple[np.ndarray, np.ndarra
     return np.diff(bounds), bounds[:-1]
 
 
-def _prefix_count(indicator: np.ndarray, jobs_sorted: np.ndarray, starts: np.ndarray) -> np.ndarray:
+def _prefix_count(indicator: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Number of true values at or before each row within its job (sorted rows)."""
     dtype = np.int32 if len(indicator) < 2**31 else np.int64
     total = np.cumsum(indicator, dtype=dtype)
     before = np.concatenate((np.zeros(1, dtype), total))[starts]
-    return total - before[jobs_sorted]
+    sizes = np.diff(np.append(starts, len(indicator)))
+    return total - np.repeat(before, sizes)  # rows are sorted by job: a repeat, not a gather
+
+
+def _job_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Sum of ``values`` over each job's block of rows (rows sorted by job)."""
+    if not len(values):
+        return np.zeros(len(sizes))
+    sums = np.add.reduceat(values, np.minimum(starts, len(values) - 1))
+    return np.where(sizes > 0, sums, 0.0)  # reduceat gives an empty block one value
 
 
 def prefix_counts(jobs: np.ndarray, indicator: np.ndarray, n_jobs: int) -> np.ndarray:
     """Running count of ``indicator`` within each job, for rows sorted by (job, position).
 
-    ``rank_divergences`` and ``fair_test`` accept it as ``prefix=`` (with
+    ``ndkl``, ``rank_divergences`` and ``fair_test`` accept it as ``prefix=`` (with
     ``presorted=True``) so a caller running both computes it once.
 
     Examples
@@ -93,7 +103,7 @@ def prefix_counts(jobs: np.ndarray, indicator: np.ndarray, n_jobs: int) -> np.nd
     """
     jobs = np.asarray(jobs, dtype=np.int64)
     _, starts = _layout(jobs, n_jobs)
-    return _prefix_count(np.asarray(indicator, dtype=bool), jobs, starts)
+    return _prefix_count(np.asarray(indicator, dtype=bool), starts)
 
 
 def group_counts(
@@ -214,6 +224,7 @@ def ndkl(
     n_groups: int,
     target: np.ndarray | None = None,
     presorted: bool = False,
+    prefix: Sequence[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Normalised discounted KL divergence per job (Geyik et al. 2019).
 
@@ -221,7 +232,9 @@ def ndkl(
     ``Z = sum_{i=1..n} 1 / log2(i + 1)``, ``D_top-i`` the group distribution of
     the first ``i`` candidates, ``0 ln 0 = 0``. ``D_target`` is the job's pool
     distribution, or ``target`` (shares per group, the same for every job).
-    0 is perfect agreement; a job with no candidates is NaN.
+    0 is perfect agreement; a job with no candidates is NaN. Callers that have
+    each group's running count (:func:`prefix_counts`) pass them as ``prefix``
+    (one array per group, with ``presorted=True``).
 
     Examples
     --------
@@ -235,8 +248,11 @@ def ndkl(
     jobs = np.asarray(jobs, dtype=np.int64)
     sizes, starts = _layout(jobs, n_jobs)
     positions = np.asarray(positions, dtype=np.int64)
+    if prefix is None:
+        prefix = [_prefix_count(groups == g, starts) for g in range(n_groups)]
     if target is None:
-        counts = group_counts(jobs, groups, n_jobs, n_groups)
+        ends = np.maximum(starts + sizes - 1, 0)
+        counts = np.stack([np.where(sizes > 0, c[ends], 0) for c in prefix], axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             q = counts / sizes[:, None]
     else:
@@ -253,15 +269,14 @@ def ndkl(
     z = np.cumsum(w_tab)[sizes]
     wlog = np.cumsum(w_tab * np.log(np.maximum(idx, 1.0)))[sizes]
     a = a_tab[positions]
-    first = np.zeros(len(jobs))
-    num = -wlog
+    clnc = clnc_tab[prefix[0]]
+    for c in prefix[1:]:
+        clnc += clnc_tab[c]
+    num = _job_sums(a * clnc, starts, sizes) - wlog
     for g in range(n_groups):
-        c = _prefix_count(groups == g, jobs, starts)
-        first += a * clnc_tab[c]
-        s_g = np.bincount(jobs, weights=a * c, minlength=n_jobs)
+        s_g = _job_sums(a * prefix[g], starts, sizes)
         with np.errstate(invalid="ignore"):
             num = num - np.where(s_g > 0, s_g * log_q[:, g], 0.0)
-    num = num + np.bincount(jobs, weights=first, minlength=n_jobs)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Rounding can leave -1e-17 where the divergence is exactly 0.
         return np.where(sizes > 0, np.maximum(num / z, 0.0), np.nan)
@@ -286,7 +301,7 @@ def _divergence_terms(
 def rank_divergences(
     jobs: np.ndarray,
     positions: np.ndarray,
-    protected: np.ndarray,
+    protected: np.ndarray | None,
     n_jobs: int,
     step: int = 10,
     presorted: bool = False,
@@ -326,7 +341,7 @@ def rank_divergences(
     jobs = np.asarray(jobs, dtype=np.int64)
     sizes, starts = _layout(jobs, n_jobs)
     if prefix is None:
-        prefix = _prefix_count(np.asarray(protected, dtype=bool), jobs, starts)
+        prefix = _prefix_count(np.asarray(protected, dtype=bool), starts)
     last = np.maximum(starts + sizes - 1, 0)
     plus = np.where(sizes > 0, prefix[last] if len(prefix) else 0, 0).astype(np.int64)
     job_c, i = _cut_rows(sizes, step)
@@ -391,23 +406,45 @@ def fair_mtable(n: int, p: float, alpha: float) -> np.ndarray:
     return np.maximum(stats.binom.ppf(alpha, k, p), 0).astype(np.int64)
 
 
-def _failure(mtab: np.ndarray, p: np.ndarray) -> np.ndarray:
+def _failure(mtab: np.ndarray, p: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
     """Probability that a Bernoulli(p) ranking fails some prefix of each m-table row.
 
-    ``mtab`` is ``(keys, n)``; rows shorter than ``n`` are padded with 0 (no
-    constraint). Exact dynamic programme over the protected count so far.
+    ``mtab`` is ``(keys, n)``; a row's table ends at its length (``lengths``, or
+    ``n``), after which it has no constraint. Exact dynamic programme over the
+    protected count so far: ``alive[x]`` is the probability of ``x`` protected
+    candidates in the prefix with no prefix failed yet.
+
+    Only the live part is touched: rows are taken longest first, so the rows
+    still running at step ``k`` are a leading block; after ``k`` steps the count
+    is at most ``k``; the states under a table's running maximum are 0 and stay
+    0. Each step updates that block in place and zeroes only the states the
+    table's increase at ``k`` newly forbids.
     """
     keys, n = mtab.shape
+    lengths = np.full(keys, n) if lengths is None else np.asarray(lengths)
+    by_length = np.argsort(-lengths, kind="stable")
+    mtab, p, lengths = mtab[by_length], p[by_length], lengths[by_length]
+    running = np.searchsorted(-lengths, -np.arange(1, n + 1), side="right")  # rows with n >= k
     alive = np.zeros((keys, n + 1))
     alive[:, 0] = 1.0
-    p = p[:, None]
-    count = np.arange(n + 1)[None, :]
+    q, p = (1 - p)[:, None], p[:, None]
+    rows = np.arange(keys)
+    floor = np.zeros(keys, dtype=np.int64)  # running max of the table: states below are 0
     for k in range(1, n + 1):
-        shifted = np.zeros_like(alive)
-        shifted[:, 1:] = alive[:, :-1]
-        alive = alive * (1 - p) + shifted * p
-        alive[count < mtab[:, k - 1 : k]] = 0.0
-    return 1.0 - alive.sum(axis=1)
+        r = int(running[k - 1])
+        low = int(floor[:r].min(initial=0))  # columns under every row's floor are 0
+        moved = alive[:r, low:k] * p[:r]
+        alive[:r, low : k + 1] *= q[:r]
+        alive[:r, low + 1 : k + 1] += moved
+        need = mtab[:r, k - 1]
+        jump = need - floor[:r]
+        for d in range(int(jump.max(initial=0))):  # almost always a single step of 1
+            hit = jump > d
+            alive[rows[:r][hit], floor[:r][hit] + d] = 0.0
+        np.maximum(floor[:r], need, out=floor[:r])
+    out = np.empty(keys)
+    out[by_length] = 1.0 - alive.sum(axis=1)
+    return out
 
 
 def fair_failure_probability(n: int, p: float, alpha: float) -> float:
@@ -422,6 +459,107 @@ def fair_failure_probability(n: int, p: float, alpha: float) -> float:
     """
     mtab = fair_mtable(n, p, alpha)[None, :]
     return float(_failure(mtab, np.array([p]))[0])
+
+
+_NEAR = 1e-9  # relative distance from a CDF value within which binom.ppf itself decides
+
+
+def _mtables(a: np.ndarray, n: np.ndarray, p: np.ndarray, width: int) -> np.ndarray:
+    """``max(binom.ppf(a, k, p), 0)`` for k = 1..width, 0 beyond each row's length ``n``.
+
+    Built down the table with one CDF per cell instead of a quantile (see
+    :func:`_down_the_table`).
+    """
+    low = np.zeros((len(n), width), dtype=np.int64)
+    k = np.arange(1, width + 1)[None, :]
+    high = np.where(k <= n[:, None], k, 0)  # m(k) is at most k
+    return _down_the_table(a, p, low, high)
+
+
+def _down_the_table(a: np.ndarray, p: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """m-tables between the bounds ``low`` and ``high``, computed column by column.
+
+    Adding a candidate raises a binomial quantile by 0 or 1, so ``m(k)`` is
+    ``m(k - 1)`` when ``binom.cdf(m(k - 1), k, p) >= a`` and ``m(k - 1) + 1``
+    otherwise: one CDF per cell where the bounds differ, instead of a quantile.
+    A level within 1e-9 (relative) of that CDF, where SciPy's quantile rounds by
+    its own tolerance, takes ``binom.ppf`` itself, so the table is always the one
+    ``binom.ppf`` gives.
+    """
+    tab = low.copy()
+    open_ = low != high
+    previous = np.zeros(len(a))
+    for k in range(1, low.shape[1] + 1):
+        rows = np.flatnonzero(open_[:, k - 1])
+        if len(rows):
+            tab[rows, k - 1] = _step(previous[rows], k, a[rows], p[rows])
+        previous = tab[:, k - 1].astype(np.float64)
+    return tab
+
+
+def _step(m: np.ndarray, k: np.ndarray | int, a: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``binom.ppf(a, k, p)`` given that it is ``m`` or ``m + 1`` (see ``_down_the_table``)."""
+    cdf = stats.binom.cdf(m, k, p)
+    value = np.where(cdf >= a, m, m + 1).astype(np.int64)
+    near = np.abs(cdf - a) <= _NEAR * a
+    if near.any():
+        kk = np.broadcast_to(k, m.shape)[near]
+        value[near] = np.maximum(stats.binom.ppf(a[near], kk, p[near]), 0)
+    return value
+
+
+def _tables_between(
+    a: np.ndarray, n: np.ndarray, p: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """m-tables at levels ``a`` (0 beyond each row's length ``n``), given the tables
+    ``low`` and ``high`` at a lower and a higher level: a table only grows with the
+    level, so only the cells where they differ can vary.
+
+    A cell where they differ by one is ``low`` exactly when ``binom.cdf(low) >= a``:
+    one CDF per cell, all rows at once (see :func:`_step`). Rows where some cell
+    differs by more are built down the table (:func:`_down_the_table`).
+    """
+    tab = low.copy()
+    wide = ((high - low) > 1).any(axis=1)
+    if wide.any():
+        tab[wide] = _down_the_table(a[wide], p[wide], low[wide], high[wide])
+    r, c = np.nonzero((low != high) & ~wide[:, None])
+    if len(r):
+        tab[r, c] = _step(low[r, c].astype(np.float64), c + 1, a[r], p[r])
+    return tab
+
+
+def _adjusted(
+    n: np.ndarray, p: np.ndarray, alpha: float, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adjusted levels and their m-tables (``(keys, max n)``) by bisection.
+
+    The table is a non-decreasing step function of the level, so a bisection
+    only ever needs the table where the bracket's two tables differ, and a
+    midpoint whose table equals the bracket's lower (passing) or upper (failing)
+    table needs no dynamic programme: after a few halvings most keys need none.
+    Every level tried and every decision is the plain bisection's.
+    """
+    width = int(n.max()) if len(n) else 0
+    hi = np.full(len(n), float(alpha))
+    lo = np.zeros(len(n))
+    tab_hi = _mtables(hi, n, p, width)
+    tab_lo = np.zeros_like(tab_hi)  # binom.ppf(0, k, p) = -1, clipped to 0
+    done = _failure(tab_hi, p, n) <= alpha + 1e-12
+    todo = np.flatnonzero(~done)
+    for _ in range(iterations if len(todo) else 0):
+        mid = (lo[todo] + hi[todo]) / 2
+        low, high = tab_lo[todo], tab_hi[todo]
+        tab = _tables_between(mid, n[todo], p[todo], low, high)
+        same_lo, same_hi = (tab == low).all(axis=1), (tab == high).all(axis=1)
+        ok = same_lo.copy()
+        run = ~same_lo & ~same_hi
+        if run.any():
+            ok[run] = _failure(tab[run], p[todo][run], n[todo][run]) <= alpha + 1e-12
+        lo[todo] = np.where(ok, mid, lo[todo])
+        hi[todo] = np.where(ok, hi[todo], mid)
+        tab_lo[todo[ok]], tab_hi[todo[~ok]] = tab[ok], tab[~ok]
+    return np.where(done, float(alpha), lo), np.where(done[:, None], tab_hi, tab_lo)
 
 
 def fair_adjusted_alpha(
@@ -444,47 +582,36 @@ def fair_adjusted_alpha(
     """
     n = np.atleast_1d(np.asarray(n, dtype=np.int64))
     p = np.atleast_1d(np.asarray(p, dtype=np.float64))
-    width = int(n.max()) if len(n) else 0
-    k = np.arange(1, width + 1)[None, :]
-
-    def table(a: np.ndarray) -> np.ndarray:
-        m = np.maximum(stats.binom.ppf(a[:, None], k, p[:, None]), 0)
-        return np.where(k <= n[:, None], m, 0).astype(np.int64)
-
-    hi = np.full(len(n), float(alpha))
-    lo = np.zeros(len(n))
-    done = _failure(table(hi), p) <= alpha + 1e-12
-    for _ in range(iterations):
-        mid = (lo + hi) / 2
-        ok = _failure(table(mid), p) <= alpha + 1e-12
-        lo = np.where(ok, mid, lo)
-        hi = np.where(ok, hi, mid)
-    return np.where(done, float(alpha), lo)
+    return _adjusted(n, p, alpha, iterations)[0]
 
 
 def fair_test(
     jobs: np.ndarray,
     positions: np.ndarray,
-    protected: np.ndarray,
+    protected: np.ndarray | None,
     n_jobs: int,
     p: np.ndarray,
     alpha: float = 0.1,
     adjust: bool = True,
     presorted: bool = False,
     prefix: np.ndarray | None = None,
+    max_length: int | None = None,
 ) -> dict[str, np.ndarray]:
     """FA*IR ranked group fairness test per job (Zehlike et al. 2017).
 
     Job ``j`` passes when every prefix of length ``k`` holds at least
     ``m(k) = binom.ppf(alpha_c, k, p[j])`` protected candidates, with
     ``alpha_c`` the adjusted level of :func:`fair_adjusted_alpha` (or ``alpha``
-    itself with ``adjust=False``).
+    itself with ``adjust=False``). With ``max_length``, a longer job is tested
+    as the top-``max_length`` ranking it begins with (the adjustment's exact
+    dynamic programme costs time quadratic in the tested length).
 
     Returns
     -------
     dict
         ``"passed"`` (bool per job; False for an empty job), ``"first_failing_prefix"``
-        (the smallest failing k, 0 when the job passes) and ``"alpha_adjusted"``.
+        (the smallest failing k, 0 when the job passes), ``"alpha_adjusted"`` and
+        ``"tested_length"`` (the job's length, or ``max_length`` when shorter).
 
     Examples
     --------
@@ -497,24 +624,40 @@ def fair_test(
     jobs, positions, protected = _sorted(jobs, positions, protected, presorted=presorted)
     jobs = np.asarray(jobs, dtype=np.int64)
     sizes, starts = _layout(jobs, n_jobs)
+    tested = sizes if max_length is None else np.minimum(sizes, max_length)
     p = np.broadcast_to(np.asarray(p, dtype=np.float64), (n_jobs,))
     # One table per distinct (length, p): jobs share them.
     p_values, p_code = np.unique(p, return_inverse=True)
-    pair = sizes.astype(np.int64) * len(p_values) + p_code.reshape(-1)
+    pair = tested.astype(np.int64) * len(p_values) + p_code.reshape(-1)
     pairs, key = np.unique(pair, return_inverse=True)
     key = np.asarray(key).reshape(-1)
     n_u, p_u = pairs // len(p_values), p_values[pairs % len(p_values)]
-    alpha_u = fair_adjusted_alpha(n_u, p_u, alpha) if adjust else np.full(len(n_u), alpha)
-    width = max(int(sizes.max()) if len(sizes) else 0, 1)
-    k = np.arange(1, width + 1)[None, :]
-    mtab = np.maximum(stats.binom.ppf(alpha_u[:, None], k, p_u[:, None]), 0).astype(np.int32)
-    position = np.asarray(positions, dtype=np.int64) - 1
-    have = prefix if prefix is not None else _prefix_count(protected, jobs, starts)
-    fail = np.flatnonzero(have < mtab[key[jobs], position])
+    if adjust:
+        alpha_u, mtab = _adjusted(n_u, p_u, alpha, 24)
+    else:
+        alpha_u = np.full(len(n_u), float(alpha))
+        mtab = _mtables(alpha_u, n_u, p_u, int(n_u.max()) if len(n_u) else 0)
+    positions = np.asarray(positions, dtype=np.int64)
+    have = (
+        prefix if prefix is not None else _prefix_count(np.asarray(protected, dtype=bool), starts)
+    )
+    # Row i of job j needs mtab[key[j], position_i - 1]: one flat lookup per row. Rows past
+    # the tested length look up its last prefix, where they cannot fail first (counts only
+    # grow down a ranking).
+    if max_length is not None and len(positions) and positions.max() > max_length:
+        positions = np.minimum(positions, max_length)
+    cell = np.repeat(key * mtab.shape[1] - 1, sizes) + positions
+    flat = mtab.astype(np.int32).ravel()
+    fail = np.flatnonzero(have < flat[cell]) if len(cell) else cell
     # Rows are sorted by job then position: the first failing row of a job starts its run.
     fail_jobs = jobs[fail]
     new = np.concatenate(([True], fail_jobs[1:] != fail_jobs[:-1])) if len(fail) else fail > 0
     first = np.zeros(n_jobs, dtype=np.int64)
-    first[fail_jobs[new]] = position[fail[new]] + 1
+    first[fail_jobs[new]] = positions[fail[new]]
     passed = (first == 0) & (sizes > 0)
-    return {"passed": passed, "first_failing_prefix": first, "alpha_adjusted": alpha_u[key]}
+    return {
+        "passed": passed,
+        "first_failing_prefix": first,
+        "alpha_adjusted": alpha_u[key],
+        "tested_length": tested,
+    }

@@ -9,6 +9,7 @@ the Jinja2 templates escape it (autoescape is on).
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Any
 
 import pandas as pd
@@ -523,14 +524,34 @@ def _error_rates(result: Any) -> dict[str, Any] | None:
 
 
 # -- optional sections (ranking, counterfactual) -------------------------------------
-def _generic_table(frame: Any, section: str, i: int, caption: str) -> Table:
+_VALUE_AND_INTERVAL = re.compile(r"^(\S+) (\[[^\]]*\])$")
+_NUMBER_LIKE = re.compile(r"^(n/a|[-+]?\d)")
+
+
+def _generic_table(
+    frame: Any, section: str, i: int, caption: str, intervals: bool = False
+) -> Table:
+    """A table from records; with ``intervals``, a cell "value [low, high]" shows its
+    interval under the value (as the audit's own tables do), and a column whose cells
+    all read as numbers is aligned as numbers."""
     frame = pd.DataFrame(frame)
     columns = [(str(c), pd.api.types.is_numeric_dtype(frame[c])) for c in frame.columns]
+    if intervals:
+        columns = [
+            (label, numeric or all(_NUMBER_LIKE.match(str(v)) for v in frame[label]))
+            for label, numeric in columns
+        ]
     rows = []
     for _, row in frame.iterrows():
         values = [ratio(v) if isinstance(v, float) else str(v) for v in row]
-        rows.append({"header": values[0], "cells": [_cell(v) for v in values[1:]], "cls": ""})
+        cells = [_interval_cell(v) if intervals else _cell(v) for v in values[1:]]
+        rows.append({"header": values[0], "cells": cells, "cls": ""})
     return Table(id=f"{section}-table-{i}", caption=caption, columns=columns, rows=rows)
+
+
+def _interval_cell(text: str) -> dict[str, str]:
+    match = _VALUE_AND_INTERVAL.match(text)
+    return _cell(match.group(1), sub=match.group(2)) if match else _cell(text)
 
 
 def optional_sections(result: Any) -> list[dict[str, Any]]:
@@ -539,7 +560,8 @@ def optional_sections(result: Any) -> list[dict[str, Any]]:
     ``result.sections["ranking"]`` or ``["counterfactual"]`` (or an attribute of
     that name) that is a DataFrame (or a list of records) becomes a section with
     one table; a dict ``{"tables": {caption: frame or records}, "notes": [str]}``
-    gives several tables and notes (other keys are data for JSON readers).
+    gives several tables and notes (other keys are data for JSON readers). Notes
+    also listed in ``"method_notes"`` are shown after the tables, as methods.
     """
     out = []
     sections = getattr(result, "sections", None) or {}
@@ -547,12 +569,18 @@ def optional_sections(result: Any) -> list[dict[str, Any]]:
         value = sections.get(key, getattr(result, key, None))
         if value is None:
             continue
+        methods: list[str] = []
         if isinstance(value, dict):
             frames, notes = value.get("tables", {}), list(value.get("notes", []))
+            methods = [n for n in value.get("method_notes", []) if n in notes]
+            notes = [n for n in notes if n not in methods]
         else:
             frames, notes = {f"{title} by group": value}, []
-        tables = [_generic_table(f, key, i, c) for i, (c, f) in enumerate(frames.items())]
-        out.append({"id": key, "title": title, "tables": tables, "notes": notes})
+        split = key == "ranking"
+        tables = [_generic_table(f, key, i, c, split) for i, (c, f) in enumerate(frames.items())]
+        out.append(
+            {"id": key, "title": title, "tables": tables, "notes": notes, "methods": methods}
+        )
     return out
 
 

@@ -1,0 +1,357 @@
+"""The ranking section of an AuditResult: readable tables and notes from a RankingResult.
+
+Nothing here computes a metric: every cell is read from the RankingResult's tidy
+table (values, intervals, p-values) or its per-job FA*IR frame, and formatted
+for readers. The section is plain JSON data, so it travels in ``to_json()`` and
+reports render it from a saved result.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from biasaudit.ranking import RankingResult
+
+__all__ = ["fair_summary", "ranking_text", "section_for"]
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{float(value):.{digits}f}"
+
+
+def _pct(value: Any) -> str:
+    return "n/a" if _num(value) == "n/a" else f"{100 * float(value):.1f}%"
+
+
+def _with_ci(row: pd.Series | None, fmt: Any = _num) -> str:
+    """``value [low, high]``; the interval is left out when undefined."""
+    if row is None:
+        return "n/a"
+    text = fmt(row["value"])
+    low, high = row["ci_low"], row["ci_high"]
+    if text != "n/a" and _num(low) != "n/a" and _num(high) != "n/a":
+        text += f" [{fmt(low)}, {fmt(high)}]"
+    return text
+
+
+def _p(value: Any) -> str:
+    if _num(value) == "n/a":
+        return "n/a"
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+class _Rows:
+    """Lookup of one attribute's rows of the tidy table by (metric, group, k)."""
+
+    def __init__(self, table: pd.DataFrame) -> None:
+        self.rows = {
+            (r.metric, r.group, None if pd.isna(r.k) else int(r.k)): r
+            for r in table.itertuples(index=False)
+        }
+
+    def get(self, metric: str, group: str, k: int | None = None) -> pd.Series | None:
+        row = self.rows.get((metric, group, k))
+        return None if row is None else pd.Series(row._asdict())
+
+
+def _top_k_table(rows: _Rows, groups: list[str], ks: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for group in groups:
+        n = rows.get("selection_rate", group, ks[0])
+        record: dict[str, Any] = {"Group": group, "Candidates": int(n["n"]) if n is not None else 0}
+        for k in ks:
+            record[f"Top {k}: selection rate [95% CI]"] = _with_ci(
+                rows.get("selection_rate", group, k), _pct
+            )
+            record[f"Top {k}: impact ratio [95% CI]"] = _with_ci(rows.get("impact_ratio", group, k))
+            odds = rows.get("mh_odds_ratio", group, k)
+            ratio = rows.get("impact_ratio", group, k)
+            if odds is not None:
+                text = f"{_num(odds['value'], 2)} ({_p(odds['p_value'])})"
+            elif ratio is not None and ratio["value"] == 1.0:
+                text = "comparison group"
+            else:
+                text = "n/a"
+            record[f"Top {k}: MH odds ratio (CMH)"] = text
+        out.append(record)
+    return out
+
+
+def _exposure_table(rows: _Rows, groups: list[str], has_label: bool) -> list[dict[str, Any]]:
+    out = []
+    for group in groups:
+        record = {
+            "Group": group,
+            "Exposure [95% CI]": _with_ci(rows.get("exposure", group)),
+            "Exposure ratio [95% CI]": _with_ci(rows.get("exposure_ratio", group)),
+            "Attention [95% CI]": _with_ci(rows.get("attention", group)),
+            "Attention ratio [95% CI]": _with_ci(rows.get("attention_ratio", group)),
+        }
+        if has_label:
+            record["Mean relevance"] = _num(_value(rows.get("mean_relevance", group)))
+            record["Disparate treatment ratio [95% CI]"] = _with_ci(
+                rows.get("disparate_treatment_ratio", group)
+            )
+        out.append(record)
+    return out
+
+
+def _value(row: pd.Series | None) -> float:
+    return math.nan if row is None else float(row["value"])
+
+
+def _skew_table(rows: _Rows, groups: list[str], ks: list[int]) -> list[dict[str, Any]]:
+    out = []
+    for group in groups:
+        record: dict[str, Any] = {"Group": group}
+        for k in ks:
+            record[f"Skew@{k} [95% CI]"] = _with_ci(rows.get("skew", group, k))
+        out.append(record)
+    return out
+
+
+def _whole_ranking_table(rows: _Rows, ks: list[int]) -> list[dict[str, Any]]:
+    """MinSkew@k, MaxSkew@k and NDKL: one value per job, averaged over jobs."""
+    wanted = [(f"{name}@{k}", metric, k) for k in ks for name, metric in _EXTREMES]
+    out = []
+    for label, metric, k in [*wanted, ("NDKL", "ndkl", None)]:
+        row = rows.get(metric, "all", k)
+        jobs = int(row["n"]) if row is not None else 0
+        out.append({"Measure": label, "Mean over jobs [95% CI]": _with_ci(row), "Jobs": jobs})
+    return out
+
+
+_EXTREMES = (("MinSkew", "min_skew"), ("MaxSkew", "max_skew"))
+
+
+def _divergence_table(
+    rows: _Rows, known: list[str], fair: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    out = []
+    for group in known:
+        record: dict[str, Any] = {"Protected group": group}
+        for label, metric in (("rND", "rnd"), ("rKL", "rkl"), ("rRD", "rrd")):
+            record[f"{label} [95% CI]"] = _with_ci(rows.get(metric, group))
+        jobs = rows.get("rnd", group)
+        record["Jobs (rND)"] = int(jobs["n"]) if jobs is not None else 0
+        summary = fair.get(group, {})
+        record["FA*IR pass rate [95% CI]"] = _with_ci(rows.get("fair_pass_rate", group), _pct)
+        record["Jobs failing FA*IR"] = (
+            f"{summary['failing']} of {summary['tested']}" if summary.get("tested") else "n/a"
+        )
+        record["First failing prefix: median (range)"] = _prefix_text(summary)
+        out.append(record)
+    return out
+
+
+def _prefix_text(summary: dict[str, Any]) -> str:
+    if not summary.get("failing"):
+        return "none fails"
+    return (
+        f"{_num(summary['first_failing_prefix_median'], 1).rstrip('0').rstrip('.')} "
+        f"({summary['first_failing_prefix_min']}-{summary['first_failing_prefix_max']})"
+    )
+
+
+def fair_summary(per_job: pd.DataFrame, attribute: str) -> dict[str, dict[str, Any]]:
+    """Per group of ``attribute``: jobs tested, failing, and where they first fail."""
+    out: dict[str, dict[str, Any]] = {}
+    frame = per_job[per_job["attribute"] == attribute]
+    for group, rows in frame.groupby("group", sort=False):
+        failing = rows.loc[~rows["passed"].astype(bool), "first_failing_prefix"].to_numpy()
+        entry: dict[str, Any] = {"tested": len(rows), "failing": len(failing)}
+        if len(failing):
+            entry["first_failing_prefix_median"] = float(np.median(failing))
+            entry["first_failing_prefix_min"] = int(failing.min())
+            entry["first_failing_prefix_max"] = int(failing.max())
+        out[str(group)] = entry
+    return out
+
+
+def _methods(result: RankingResult) -> list[str]:
+    """What was computed and how: the first is a one-line summary of the input."""
+    c, f = result.configuration, result.facts
+    column, name = next(iter(c["order"].items()))
+    how = "descending, ties broken by pool order" if column == "score" else "1 is best"
+    divergence, fair, boot = c["rank_divergence"], c["fair"], c["bootstrap"]
+    target = " or the stated target share" if c["target"] else ""
+    tested = f" (prefixes up to length {fair['max_length']})" if fair["max_length"] else ""
+    return [
+        f"{f['rows']} candidates in {f['jobs']} ranked job list(s), ordered by the {column} "
+        f"column {name!r} ({how}); top-k cut-offs {', '.join(str(k) for k in c['k'])}.",
+        "Top-k selection: the top k candidates of each job count as selected (the whole list "
+        "of a job shorter than k). Selection rates pool the jobs, with Wilson 95% intervals; "
+        "the impact ratio divides by the highest group's rate. The Mantel-Haenszel odds ratio "
+        "and the Cochran-Mantel-Haenszel p-value compare each group with that group job by "
+        "job, because pooling jobs naively can reverse a comparison.",
+        f"Exposure: mean position weight {c['exposure_weight']} of the group's members (Singh "
+        f"and Joachims 2018). Attention: {c['attention']} (Sapiezynski et al. 2019). Ratios "
+        "divide by the highest group's value, so 1.0 is parity."
+        + (
+            " The disparate treatment ratio compares exposure per unit of mean relevance."
+            if c.get("label")
+            else ""
+        ),
+        "Skew@k = ln(the group's top-k count / its expected top-k count), both summed over "
+        f"jobs, the expectation from each job's pool share{target} (Geyik et al. 2019): 0 is "
+        "proportional, negative is under-represented. MinSkew@k and MaxSkew@k are per job, "
+        "averaged over the jobs where they are finite (a group absent from a job's top k makes "
+        "its MinSkew minus infinity). NDKL: the KL divergence of each prefix's group shares "
+        "from the pool's, discounted by 1/log2(i + 1) and normalised by Z = sum 1/log2(i + 1) "
+        "over the job's positions; mean over jobs, 0 is proportional.",
+        "rND, rKL and rRD (Yang and Stoyanovich 2017) take each group in turn as the protected "
+        f"group, at cut-offs {divergence['cutoffs']}, with discount {divergence['discount']}; "
+        "each is divided by its normaliser, the larger value of the two extreme rankings of "
+        "the same job (the protected group all first, or all last), so 0 is no divergence and "
+        "1 is as divergent as those extremes; mean over the jobs where defined.",
+        "FA*IR (Zehlike et al. 2017): a job fails for a group when some prefix of length k "
+        "holds fewer of its members than m(k) = binom.ppf(alpha_c, k, p), p the group's share "
+        f"of the job{target}, and alpha = {fair['alpha']} adjusted to alpha_c so that a fair "
+        f"ranking fails some prefix{tested} with probability alpha.",
+        f"Intervals other than Wilson's are percentile bootstrap intervals over jobs "
+        f"({boot['draws']} draws, seed {boot['seed']})."
+        if boot["draws"]
+        else "No bootstrap was run (n_bootstrap=0): only selection rates have intervals.",
+    ]
+
+
+def section_for(result: RankingResult) -> dict[str, Any]:
+    """``result.to_dict()`` plus readable ``tables`` and ``notes`` (see ``to_section``)."""
+    data = result.to_dict()
+    frame = result.to_frame()
+    ks = [int(k) for k in result.configuration["k"]]
+    has_label = result.configuration.get("label") is not None
+    tables: dict[str, list[dict[str, Any]]] = {}
+    fair: dict[str, Any] = {}
+    for attribute in result.configuration["attributes"]:
+        sub = frame[frame["attribute"] == attribute]
+        rows = _Rows(sub)
+        groups = [g for g in dict.fromkeys(sub["group"]) if g != "all"]
+        known = [g for g in groups if rows.get("rnd", g) is not None]
+        fair[attribute] = fair_summary(result.per_job, attribute)
+        tables[f"Top-k selection: {attribute}"] = _top_k_table(rows, groups, ks)
+        tables[f"Exposure and attention: {attribute}"] = _exposure_table(rows, groups, has_label)
+        tables[f"Representation in the top k (skew): {attribute}"] = _skew_table(rows, groups, ks)
+        tables[f"Whole-ranking measures (MinSkew, MaxSkew, NDKL): {attribute}"] = (
+            _whole_ranking_table(rows, ks)
+        )
+        tables[f"Rank divergence and FA*IR, each group as the protected group: {attribute}"] = (
+            _divergence_table(rows, known, fair[attribute])
+        )
+    methods = _methods(result)
+    return {
+        **data,
+        "tables": tables,
+        "notes": [methods[0], *result.notes, *methods[1:]],
+        "input_notes": list(result.notes),
+        "method_notes": methods[1:],
+        "fair": fair,
+    }
+
+
+# -- terminal -------------------------------------------------------------------------
+
+
+def _align(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+def _metric_rows(section: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
+    return {(m["attribute"], m["group"], m["metric"], m["k"]): m for m in section["metrics"]}
+
+
+def _ci_text(m: dict[str, Any] | None, fmt: Any) -> str:
+    if m is None:
+        return "n/a"
+    text = fmt(m["value"])
+    if m.get("ci_low") is not None and m.get("ci_high") is not None and text != "n/a":
+        text += f" [{fmt(m['ci_low'])}, {fmt(m['ci_high'])}]"
+    return text
+
+
+def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
+    from biasaudit._text import fmt_num, fmt_p
+
+    rows, ks = _metric_rows(section), section["configuration"]["k"]
+    header = ["group", "n", "k", "top-k rate [95% CI]", "impact ratio [95% CI]", "MH OR", "CMH p"]
+    table = [header]
+    for group in groups:
+        for k in ks:
+            rate = rows.get((attribute, group, "selection_rate", k))
+            odds = rows.get((attribute, group, "mh_odds_ratio", k))
+            table.append(
+                [
+                    group,
+                    str(rate["n"]) if rate else "0",
+                    str(k),
+                    _ci_text(rate, _pct),
+                    _ci_text(rows.get((attribute, group, "impact_ratio", k)), fmt_num),
+                    fmt_num(odds["value"], 2) if odds else "-",
+                    fmt_p(odds["p_value"]) if odds else "-",
+                ]
+            )
+    return _align(table)
+
+
+def _exposure_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
+    from biasaudit._text import fmt_num
+
+    rows = _metric_rows(section)
+    fair = section.get("fair", {}).get(attribute, {})
+    table = [["group", "exposure [95% CI]", "exposure ratio [95% CI]", "rND [95% CI]", "FA*IR"]]
+    for group in groups:
+        summary = fair.get(group)
+        failing = f"{summary['failing']} of {summary['tested']} jobs fail" if summary else "-"
+        table.append(
+            [
+                group,
+                _ci_text(rows.get((attribute, group, "exposure", None)), fmt_num),
+                _ci_text(rows.get((attribute, group, "exposure_ratio", None)), fmt_num),
+                _ci_text(rows.get((attribute, group, "rnd", None)), fmt_num),
+                failing,
+            ]
+        )
+    return _align(table)
+
+
+def ranking_text(section: dict[str, Any]) -> list[str]:
+    """The terminal summary of a ranking section: top-k and exposure tables per attribute.
+
+    Read from the section's metric records, so a result loaded from JSON prints
+    the same lines.
+    """
+    from biasaudit._text import fmt_num
+
+    config, facts = section["configuration"], section["facts"]
+    column = next(iter(config["order"].items()))
+    lines = [
+        "",
+        f"ranking: {facts['rows']} candidates in {facts['jobs']} job lists, ordered by "
+        f"{column[0]} {column[1]!r}; top-k cut-offs {', '.join(map(str, config['k']))}",
+    ]
+    rows = _metric_rows(section)
+    for attribute in config["attributes"]:
+        groups = [
+            m["group"]
+            for m in section["metrics"]
+            if m["attribute"] == attribute and m["metric"] == "exposure"
+        ]
+        ndkl = rows.get((attribute, "all", "ndkl", None))
+        lines += ["", f"{attribute}  top-k selection (each job's top k counted as selected)"]
+        lines += _top_k_lines(section, attribute, groups)
+        lines += [
+            "",
+            f"{attribute}  exposure, rank divergence, FA*IR "
+            f"(NDKL {fmt_num(ndkl['value']) if ndkl else 'n/a'})",
+        ]
+        lines += _exposure_lines(section, attribute, groups)
+    lines += [f"  - {note}" for note in section.get("input_notes", [])]
+    return lines
