@@ -6,11 +6,14 @@ every message has the same shape: what is wrong, the value received, the fix.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 __all__ = [
     "BiasAuditError",
     "BiasAuditWarning",
     "InsufficientDataWarning",
     "ValidationError",
+    "check_columns",
 ]
 
 
@@ -38,6 +41,36 @@ MISSING_ATTRIBUTES = (
     "No protected attribute was given. Columns present: {present}. "
     "Pass attributes=[...] with one or more existing columns."
 )
+
+
+def check_columns(
+    present: Iterable[str], attributes: Iterable[str], roles: Mapping[str, str | None]
+) -> None:
+    """Raise the pool's message for a missing attribute or role column.
+
+    Every engine calls it before reading any data, so a misspelt column gets the
+    same message from a DataFrame, a DuckDB relation, a Parquet lake or Dask.
+
+    Examples
+    --------
+    >>> check_columns(["sex", "score"], ["sex"], {"score": "score", "label": None})
+    >>> try:
+    ...     check_columns(["sex"], ["sex"], {"score": "scroe"})
+    ... except ValidationError as error:
+    ...     print(str(error).split(". ")[0])
+    Column 'scroe' is not in the pool
+    """
+    present = list(present)
+    attributes = list(attributes)
+    if not attributes:
+        raise ValidationError(MISSING_ATTRIBUTES.format(present=present))
+    missing = [(c, "attributes") for c in attributes if c not in present]
+    missing += [(c, role) for role, c in roles.items() if c is not None and c not in present]
+    if missing:
+        column, role = missing[0]
+        raise ValidationError(MISSING_COLUMN.format(column=column, present=present, role=role))
+
+
 NON_NUMERIC_SCORE = (
     "Score column {column!r} is not numeric (dtype {dtype}); first values: {examples}. "
     "Pass a numeric column as score=..., or convert it first."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
@@ -16,10 +17,12 @@ from biasaudit.decisions import DecisionRule, above_median, make_rule
 from biasaudit.engine import CellScores, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
 from biasaudit.engine._dask import is_dask, reduce_dask
 from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, reduce_duckdb
+from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
 from biasaudit.pool import CandidatePool
+from biasaudit.ranking import check_ranking_roles, ranking_options, ranking_section
 from biasaudit.result import AuditResult, findings_for, verdicts_for
 
 __all__ = ["audit", "combinations_for", "pool_source", "result_from_stats"]
@@ -155,6 +158,7 @@ def audit(
     matcher_options: Mapping[str, Any] | None = None,
     cache: Any = None,
     progress: bool | None = None,
+    ranking: bool | Mapping[str, Any] | None = None,
 ) -> AuditResult:
     """Audit a candidate pool for adverse impact and error-rate gaps.
 
@@ -211,6 +215,13 @@ def audit(
         Score cache directory: an interrupted run resumes without rescoring.
     progress : bool, optional
         Force the scoring progress bar on or off (default: on a terminal).
+    ranking : bool or dict, optional
+        Also audit each job's ranked list with :func:`biasaudit.rank_audit`
+        (same attributes, job, label; ordered by ``rank`` when given, else by
+        ``score``) and attach it as ``result.sections["ranking"]`` (see
+        :meth:`biasaudit.RankingResult.to_section`). A dict passes rank_audit
+        options, e.g. ``{"k": (10, 20), "n_bootstrap": 500}``; ``k`` defaults
+        to 10, 20 and the audit's ``top_k``. Needs ``job`` and a score or rank.
 
     Returns
     -------
@@ -225,7 +236,10 @@ def audit(
     >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
-    if any(v is not None for v in (matcher, jobs, text_column, matcher_options)):
+    ranking = ranking_options(ranking, top_k)  # checked before any scoring
+    if is_dask(data) and matcher is not None:  # scored on the workers, kept there
+        data, score, job, metadata = _score_on_dask(data, attributes, locals())
+    elif any(v is not None for v in (matcher, jobs, text_column, matcher_options)):
         from biasaudit.matchers._audit import score_for_audit  # scores go into a copy
 
         data, score, job, metadata = score_for_audit(
@@ -243,10 +257,17 @@ def audit(
             progress=progress,
             metadata=metadata,
         )
+    roles = {"attributes": attributes, "job": job, "score": score, "rank": rank, "label": label}
+    if ranking is not None and not isinstance(data, CandidatePool):
+        check_ranking_roles(job, score, rank)
     if is_lake_path(data) or _is_relation(data):
-        return _audit_duckdb(data, attributes, locals())
+        result = _audit_duckdb(data, attributes, locals())
+        return _with_ranking(result, data, ranking, {**roles, "id": id})
     if is_dask(data):
-        return _audit_dask(data, attributes, locals())
+        return _with_ranking(_audit_dask(data, attributes, locals()), data, ranking, roles)
+    if is_polars_lazy(data):  # collected with the role columns only (projection pushdown)
+        attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+        data = collect_lazy(data, [*attrs, job, label, score, selected, rank, id])
     if isinstance(data, CandidatePool):
         pool = data
     else:
@@ -261,6 +282,8 @@ def audit(
             id=id,
         )
     _check_options(correction, min_share)
+    if ranking is not None and pool is data:  # a CandidatePool brings its own roles
+        check_ranking_roles(pool.job, pool.score, pool.rank)
     rule_given = any(v is not None for v in (threshold, top_k, top_fraction))
     if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
         raise E.ValidationError(E.NO_DECISION)
@@ -281,7 +304,7 @@ def audit(
     selection, decision = _decide(pool, rule)
     stats = _reduce(pool, selection)
     auc = _exact_auc(pool, combos) if exact_auc and stats.has_label and pool.score else {}
-    return result_from_stats(
+    result = result_from_stats(
         stats,
         source=pool_source(pool),
         spec=spec,
@@ -291,6 +314,17 @@ def audit(
         exact_auc=auc,
         metadata=metadata,
     )
+    return _with_ranking(result, pool, ranking, {"rank": pool.rank, "score": pool.score})
+
+
+def _with_ranking(
+    result: AuditResult, data: Any, options: Mapping[str, Any] | None, roles: Mapping[str, Any]
+) -> AuditResult:
+    """The result with ``sections["ranking"]`` when ``audit(ranking=...)`` asked for it."""
+    if options is None:
+        return result
+    section = ranking_section(data, options, **roles)
+    return dataclasses.replace(result, sections={**result.sections, "ranking": section})
 
 
 def _is_relation(data: Any) -> bool:
@@ -357,6 +391,30 @@ def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> Aud
         exact_auc=auc,
         metadata=options["metadata"],
     )
+
+
+def _score_on_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> tuple:
+    """Score a Dask DataFrame partition by partition on its workers (see engine/_dask_scoring)."""
+    from biasaudit.engine._dask_scoring import score_dask_for_audit
+
+    _check_dask_rule(options)  # before paying for any scoring
+    return score_dask_for_audit(
+        data,
+        matcher=options["matcher"],
+        jobs=options["jobs"],
+        text_column=options["text_column"],
+        matcher_options=options["matcher_options"],
+        attributes=attributes,
+        roles={k: options[k] for k in ("score", "job", "label", "selected", "rank", "id")},
+        cache=options["cache"],
+        metadata=options["metadata"],
+    )
+
+
+def _check_dask_rule(options: Mapping[str, Any]) -> None:
+    for name in ("top_k", "top_fraction"):
+        if options[name] is not None:
+            raise E.ValidationError(E.DASK_RULE.format(rule=name))
 
 
 def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:

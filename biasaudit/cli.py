@@ -41,6 +41,16 @@ def _key_value(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
+def _cutoffs(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        values = ()
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers like 10,20, got {text!r}")
+    return values
+
+
 def _audit_parser(sub: Any) -> None:
     p = sub.add_parser(
         "audit",
@@ -67,6 +77,18 @@ def _audit_parser(sub: Any) -> None:
     p.add_argument("--job", metavar="COL", help="job / requisition column (strata)")
     p.add_argument("--label", metavar="COL", help="ground-truth qualification column (0/1)")
     p.add_argument("--rank", metavar="COL", help="rank within job (1 is best)")
+    p.add_argument(
+        "--ranking",
+        action="store_true",
+        help="also audit each job's ranked list (top-k, exposure, skew, rND, FA*IR); "
+        "needs --job and --score or --rank (--rank orders the lists when given)",
+    )
+    p.add_argument(
+        "--ranking-k",
+        type=_cutoffs,
+        metavar="K,K",
+        help="cut-offs of the ranking audit (default 10,20 and --top-k); implies --ranking",
+    )
     p.add_argument("--id", metavar="COL", help="unique candidate id column")
     p.add_argument(
         "--reference-group",
@@ -157,6 +179,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         correction=args.correction,
         alpha=args.alpha,
         metadata={**(audit_metadata(args) or {}), **traced} or None,
+        ranking={"k": args.ranking_k} if args.ranking_k else args.ranking or None,
         **matcher_kwargs(args),
     )
     write_reports(result, args)
@@ -187,6 +210,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "biasaudit.reports._cli",
     "biasaudit.synth._cli",
     "biasaudit.matchers._cli",
+    "biasaudit.counterfactual._cli",
+    "biasaudit.gate._cli",
 )
 
 

@@ -211,7 +211,7 @@ class CandidatePool:
         _set(self, "unknown_values", tuple(unknown_values))
         _set(self, "source", source)
         _set(self, "columns", tuple(frame.columns))
-        self._validate_columns(frame, attrs, roles)
+        E.check_columns(frame.columns, attrs, roles)
         _set(self, "n_rows", int(frame.shape[0]))
         if self.n_rows == 0:
             raise E.ValidationError(E.EMPTY_POOL)
@@ -219,21 +219,6 @@ class CandidatePool:
         _set(self, "sha256", sha or self._fingerprint())
 
     # -- construction helpers -------------------------------------------------
-    def _validate_columns(self, frame: Any, attrs: tuple[str, ...], roles: dict) -> None:
-        present = list(frame.columns)
-        if not attrs:
-            raise E.ValidationError(E.MISSING_ATTRIBUTES.format(present=present))
-        for column in attrs:
-            if column not in present:
-                raise E.ValidationError(
-                    E.MISSING_COLUMN.format(column=column, present=present, role="attributes")
-                )
-        for role, column in roles.items():
-            if column is not None and column not in present:
-                raise E.ValidationError(
-                    E.MISSING_COLUMN.format(column=column, present=present, role=role)
-                )
-
     def _extract(self, frame: Any, attrs: tuple[str, ...], roles: dict) -> None:
         arrays: dict[str, np.ndarray] = {}
         ids = None

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import biasaudit
+from biasaudit.ranking import RankingResult, rank_audit
 
 duckdb = pytest.importorskip("duckdb")
 pl = pytest.importorskip("polars")
@@ -94,9 +95,117 @@ def test_every_engine_gives_the_pandas_numbers(name: str, tmp_path: Path) -> Non
     for engine, data in _engines(df, tmp_path).items():
         got = biasaudit.audit(data, **options)
         assert got.stats.n_rows == expected.stats.n_rows, engine
+        assert got.stats.scoring_threshold == expected.stats.scoring_threshold, engine
         np.testing.assert_array_equal(got.stats.cube.sum(axis=-4), expected.stats.cube.sum(axis=-4))
         _assert_same(_numbers(expected), _numbers(got))
         assert got.provenance["rows"]["unknown"] == expected.provenance["rows"]["unknown"]
+
+
+def test_a_lazy_frame_materialises_only_the_role_columns() -> None:
+    df = _pool(500)
+
+    def boom(series: pl.Series) -> pl.Series:
+        raise RuntimeError("an unused column was computed")
+
+    lazy = (
+        pl.from_pandas(df)
+        .lazy()
+        .with_columns(unused=pl.col("score").map_batches(boom, return_dtype=pl.Float64))
+    )
+    with pytest.raises(Exception, match="an unused column was computed"):
+        lazy.collect()
+    options = dict(attributes=["sex", "race"], score="score", threshold=0.2, label="label")
+    got = biasaudit.audit(lazy, **options)
+    _assert_same(_numbers(biasaudit.audit(df, **options)), _numbers(got))
+    with pytest.raises(biasaudit.ValidationError) as caught:  # every column named, as in memory
+        biasaudit.audit(lazy, attributes=["sex"], selected="nope")
+    assert "Columns present: ['cid', 'sex', 'race', 'job', 'label', 'hired', 'score', " in str(
+        caught.value
+    )
+
+
+# -- ranking metrics on every engine ---------------------------------------------------
+RANKINGS = {
+    "by_score": dict(job="job", score="score", label="label", k=(5, 40)),
+    "by_rank": dict(job="job", rank="position", k=(10,)),
+    "tied_scores": dict(job="job", score="coarse", k=(5, 40)),
+}
+
+
+def _ranking_pool(n: int = 3000) -> pd.DataFrame:
+    df = _pool(n)
+    df["job"] = np.random.default_rng(3).choice([f"r{i:02d}" for i in range(30)], n)
+    df["position"] = df.groupby("job")["score"].rank(ascending=False, method="first").astype(int)
+    df["coarse"] = df["score"].round(1)  # ties straddle the cut-offs
+    return df
+
+
+def _rank(data, options: dict) -> RankingResult:
+    from biasaudit.engine._ranking import ranking_input
+
+    roles = {k: options.get(k) for k in ("attributes", "job", "score", "rank", "label")}
+    return rank_audit(ranking_input(data, id="cid", **roles), **options)
+
+
+def _assert_same_ranking(expected, got, engine: str) -> None:
+    left, right = expected.to_frame(), got.to_frame()
+    assert len(left) == len(right) > 90, engine
+    for column in left.columns:
+        if column in ("value", "ci_low", "ci_high", "p_value"):
+            np.testing.assert_allclose(
+                right[column].to_numpy(float),
+                left[column].to_numpy(float),
+                rtol=1e-12,
+                atol=1e-12,
+                equal_nan=True,
+                err_msg=f"{engine}: {column}",
+            )
+        else:
+            assert left[column].astype(str).tolist() == right[column].astype(str).tolist(), engine
+    pd.testing.assert_frame_equal(expected.per_job, got.per_job, obj=engine)
+    assert got.facts == expected.facts, engine
+    assert got.configuration == expected.configuration, engine
+
+
+@pytest.mark.parametrize("name", sorted(RANKINGS))
+def test_ranking_on_every_engine_gives_the_pandas_numbers(name: str, tmp_path: Path) -> None:
+    df = _ranking_pool()
+    options = dict(attributes=["sex", "race"], n_bootstrap=50, **RANKINGS[name])
+    expected = rank_audit(df, **options)
+    if name == "tied_scores":
+        assert sum(expected.facts["jobs_with_ties_at_cutoff"].values()) > 0
+    for engine, data in _engines(df, tmp_path).items():
+        _assert_same_ranking(expected, _rank(data, options), engine)
+
+
+def test_ranking_input_orders_in_duckdb_and_reads_only_the_role_columns(tmp_path: Path) -> None:
+    from biasaudit.engine._ranking import ranking_input
+
+    df = _ranking_pool(2000)
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    df.iloc[:900].to_parquet(lake / "a.parquet", index=False)
+    df.iloc[900:].to_parquet(lake / "b.parquet", index=False)
+    table = ranking_input(
+        str(lake), attributes=["sex", "race"], job="job", score="coarse", label="label"
+    )
+    assert table.column_names == ["sex", "race", "job", "coarse", "label"]
+    assert pa.types.is_dictionary(table.column("sex").type)
+    got = table.to_pandas()
+    expected = df.assign(row=np.arange(len(df))).sort_values(
+        ["job", "coarse", "row"], ascending=[True, False, True], kind="stable"
+    )
+    assert got["coarse"].tolist() == expected["coarse"].tolist()
+    # missing values read back as None or NaN depending on the pandas version
+    assert got["sex"].astype(object).fillna("<NA>").tolist() == (
+        expected["sex"].astype(object).fillna("<NA>").tolist()
+    )
+    with pytest.raises(biasaudit.ValidationError) as caught:
+        ranking_input(str(lake), attributes=["sex"], job="job", score="nope")
+    assert str(caught.value).startswith(
+        "Column 'nope' is not in the pool. Columns present: ['cid',"
+    )
+    assert "file_row_number" not in str(caught.value)
 
 
 def test_duckdb_exact_auc_matches_numpy(tmp_path: Path) -> None:
@@ -202,3 +311,12 @@ def test_dask_errors_name_global_rows_and_refuse_pool_wide_rules(dask_client) ->
     )
     with pytest.raises(biasaudit.ValidationError, match="ranks candidates across a whole job"):
         biasaudit.audit(ddf, attributes=["sex"], score="score", top_k=3)
+
+
+def test_ranking_on_dask_gives_the_pandas_numbers(dask_client) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    df = _ranking_pool()
+    for name in sorted(RANKINGS):
+        options = dict(attributes=["sex", "race"], n_bootstrap=50, **RANKINGS[name])
+        expected = rank_audit(df, **options)
+        _assert_same_ranking(expected, _rank(dd.from_pandas(df, npartitions=5), options), name)

@@ -1,10 +1,14 @@
 """Reduction of a candidate pool to sufficient statistics.
 
 The in-memory engine reduces NumPy arrays; every metric is computed from the
-resulting :class:`SufficientStats`, which add up across chunks.
+resulting :class:`SufficientStats`, which add up across chunks. DuckDB
+(relations, Parquet lakes) and Dask reduce where the data lives;
+:func:`ranking_input` gives :func:`biasaudit.ranking.rank_audit` the ordered
+role columns of any engine's data.
 """
 
 from biasaudit.engine._numpy import DEFAULT_BINS, cell_index, reduce_arrays
+from biasaudit.engine._ranking import ranking_input
 from biasaudit.engine._ranksum import CellScores, mann_whitney_u
 from biasaudit.engine._stats import OUTCOME_AXES, SufficientStats
 
@@ -15,5 +19,6 @@ __all__ = [
     "SufficientStats",
     "cell_index",
     "mann_whitney_u",
+    "ranking_input",
     "reduce_arrays",
 ]

@@ -55,54 +55,81 @@ def _is_missing(value: Any) -> bool:
 
 def _codes(series: pd.Series, known: list, has_unknown: bool) -> Codes:
     """Encode one partition's column with the global category list."""
-    position = {v: i for i, v in enumerate(known)}
-    unknown_code = len(known)
-    values = series.astype(object).to_numpy()
-    codes = np.fromiter(
-        (position.get(v, unknown_code) if not _is_missing(v) else unknown_code for v in values),
-        dtype=np.int64,
-        count=len(values),
-    )
+    # Vectorised: values outside the known list (missing, unknown spellings) get -1.
+    codes = pd.Categorical(series, categories=known).codes.astype(np.int16)
+    codes[codes < 0] = len(known)
     labels = tuple(str(v) for v in known) + ((UNKNOWN,) if has_unknown else ())
-    return Codes(codes.astype(np.int16), labels, has_unknown)
+    return Codes(codes, labels, has_unknown)
 
 
-def _kth_smallest(scores: Any, k: int, low: float, high: float, dask: Any) -> float:
-    """Exact k-th smallest value (0-based) of a Dask series, by histogram narrowing."""
-    below = 0
+def _bin_of(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Each value's histogram bin over ``[low, high]`` (values outside: -1)."""
+    index = np.floor((x - low) * (_SELECT_BINS / (high - low)))
+    index = np.minimum(index, _SELECT_BINS - 1)
+    index[(x < low) | (x > high) | np.isnan(x)] = -1
+    return index.astype(np.int64)
+
+
+def _order_stats(scores: Any, ks: list[int], low: float, high: float, dask: Any) -> list[float]:
+    """Exact consecutive order statistics (0-based ranks ``ks``) of a Dask series.
+
+    A pass counts the values per bin of ``[low, high]``; the bin holding the
+    wanted ranks becomes the new range (its own extremes, so every pass makes
+    progress) until it holds few enough values to gather. Both middle values of
+    an even sample come from the same passes.
+    """
+    below = 0  # values smaller than ``low``
+    parts = scores.to_delayed()
+
+    def run(fn: Any) -> list:
+        return list(dask.compute(*[dask.delayed(fn)(p) for p in parts]))
+
     while True:
-        edges = np.linspace(low, high, _SELECT_BINS + 1)
+        if low == high:  # every value left in range is the same
+            return [low for _ in ks]
 
-        def counts(part: pd.Series, lo: float = low, hi: float = high, e: Any = edges) -> Any:
+        def counts(part: pd.Series, lo: float = low, hi: float = high) -> np.ndarray:
+            b = _bin_of(part.to_numpy(dtype=np.float64), lo, hi)
+            return np.bincount(b[b >= 0], minlength=_SELECT_BINS)
+
+        cumulative = np.cumsum(sum(run(counts)))
+        bins = [int(np.searchsorted(cumulative, k - below, side="right")) for k in ks]
+
+        def within(part: pd.Series, wanted: int, lo: float = low, hi: float = high) -> np.ndarray:
             x = part.to_numpy(dtype=np.float64)
-            x = x[(x >= lo) & (x <= hi)]
-            return np.histogram(x, bins=e)[0]
+            return x[_bin_of(x, lo, hi) == wanted]
 
-        parts = scores.to_delayed()
-        total = sum(dask.compute(*[dask.delayed(counts)(p) for p in parts]))
-        cumulative = np.cumsum(total)
-        b = int(np.searchsorted(cumulative, k - below, side="right"))
-        before = below + (cumulative[b - 1] if b else 0)
-        lo_b, hi_b = edges[b], edges[b + 1]
-        inside = int(total[b])
-        if inside <= _GATHER_LIMIT or lo_b == hi_b or np.nextafter(lo_b, np.inf) >= hi_b:
-            last = b == _SELECT_BINS - 1
+        if bins[0] != bins[-1]:
+            # Two consecutive ranks in different bins: the largest value of the first
+            # bin and the smallest of the second (the bins between them are empty).
+            def ends(part: pd.Series, a: int = bins[0], b: int = bins[-1]) -> tuple:
+                x, y = within(part, a), within(part, b)
+                return (x.max() if len(x) else -np.inf, y.min() if len(y) else np.inf)
 
-            def grab(part: pd.Series, lo: float = lo_b, hi: float = hi_b, end: bool = last) -> Any:
-                x = part.to_numpy(dtype=np.float64)
-                return x[(x >= lo) & ((x <= hi) if end else (x < hi))]
+            found = run(ends)
+            return [float(max(f[0] for f in found)), float(min(f[1] for f in found))]
+        b = bins[0]
+        before = below + (int(cumulative[b - 1]) if b else 0)
+        held = int(cumulative[b]) - (before - below)
+        if held <= _GATHER_LIMIT:
+            values = np.concatenate(run(lambda part, b=b: within(part, b)))
+            ranks = [k - before for k in ks]
+            values = np.partition(values, ranks)
+            return [float(values[r]) for r in ranks]
 
-            values = np.concatenate(dask.compute(*[dask.delayed(grab)(p) for p in parts]))
-            return float(np.partition(values, k - before)[k - before])
-        below, low, high = before, lo_b, hi_b
+        def extremes(part: pd.Series, b: int = b) -> tuple:
+            x = within(part, b)
+            return (x.min() if len(x) else np.inf, x.max() if len(x) else -np.inf)
+
+        found = run(extremes)
+        # Every value between the bin's extremes is in the bin: progress each pass.
+        low, high = float(min(f[0] for f in found)), float(max(f[1] for f in found))
+        below = before
 
 
 def _median(scores: Any, n: int, low: float, high: float, dask: Any) -> float:
-    if n % 2:
-        return _kth_smallest(scores, n // 2, low, high, dask)
-    a = _kth_smallest(scores, n // 2 - 1, low, high, dask)
-    b = _kth_smallest(scores, n // 2, low, high, dask)
-    return float(np.mean([a, b]))
+    ks = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+    return float(np.mean(_order_stats(scores, ks, low, high, dask)))
 
 
 def _reduce_partition(
@@ -138,25 +165,41 @@ def _reduce_partition(
     )
 
 
-def _check_scores(ddf: Any, roles: dict, offsets: np.ndarray, dask: Any) -> None:
-    """Count non-finite scores over all partitions; name the first rows globally."""
+def _survey(part: pd.DataFrame, keys: Sequence[str], score: str | None, id_column: str | None):
+    """One pass over a partition: its length, distinct key values and score facts."""
+    distinct = [part[c].drop_duplicates().astype(object).tolist() for c in keys]
+    facts = None
+    if score is not None:
+        values = pd.to_numeric(part[score], errors="coerce").to_numpy(dtype=np.float64)
+        finite = np.isfinite(values)
+        bad = np.flatnonzero(~finite)
+        ids = part[id_column].to_numpy()[bad[:5]] if id_column else bad[:5]
+        ok = values[finite]
+        bounds = (float(ok.min()), float(ok.max())) if len(ok) else None
+        facts = (len(bad), [v.item() if hasattr(v, "item") else v for v in ids], bounds)
+    return len(part), distinct, facts
+
+
+def _score_constants(
+    ddf: Any, roles: dict, surveys: list, offsets: np.ndarray, n: int, dask: Any
+) -> dict[str, Any]:
+    """Refuse non-finite scores (first rows named globally); fix the range and the median."""
     column = roles["score"]
-
-    def bad_rows(part: pd.DataFrame, offset: int) -> tuple[int, list]:
-        values = pd.to_numeric(part[column], errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(~np.isfinite(values))
-        ids = part[roles["id"]].to_numpy()[bad] if roles.get("id") else bad + offset
-        return len(bad), [v.item() if hasattr(v, "item") else v for v in ids[:5]]
-
-    if not pd.api.types.is_numeric_dtype(ddf[column].dtype):
-        return  # the partition reduction reports a non-numeric score column
-    found = dask.compute(
-        *[dask.delayed(bad_rows)(p, int(o)) for p, o in zip(ddf.to_delayed(), offsets)]
-    )
-    count = sum(c for c, _ in found)
+    facts = [f for _, _, f in surveys]
+    count = sum(f[0] for f in facts)
     if count:
-        ids = [i for _, part_ids in found for i in part_ids][:5]
+        ids = [
+            i if roles.get("id") else int(i) + int(o) for f, o in zip(facts, offsets) for i in f[1]
+        ][:5]
         raise E.ValidationError(E.NON_FINITE_SCORE.format(column=column, count=count, ids=ids))
+    bounds = [f[2] for f in facts if f[2] is not None]
+    low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    score = ddf[column].astype("float64")
+    return {"bin_range": (low, high), "median": _median(score, n, low, high, dask)}
+
+
+def _numeric_dtype(ddf: Any, column: str | None) -> bool:
+    return column is not None and pd.api.types.is_numeric_dtype(ddf[column].dtype)
 
 
 def reduce_dask(
@@ -187,30 +230,29 @@ def reduce_dask(
                 E.MISSING_COLUMN.format(column=column, present=present, role=role)
             )
     keys = [*attributes, *([roles["job"]] if roles.get("job") else [])]
-    lengths, *uniques = dask.compute(
-        ddf.map_partitions(len), *[ddf[c].drop_duplicates() for c in keys]
+    # A non-numeric score column is reported by the partition reduction, with its dtype.
+    score = roles.get("score") if _numeric_dtype(ddf, roles.get("score")) else None
+    surveys = dask.compute(
+        *[dask.delayed(_survey)(p, keys, score, roles.get("id")) for p in ddf.to_delayed()]
     )
+    lengths = [length for length, _, _ in surveys]
     n = int(sum(lengths))
     if n == 0:
         raise E.ValidationError(E.EMPTY_POOL)
-    cats = {a: _categories(list(u), unknown_values) for a, u in zip(attributes, uniques)}
+    uniques = [
+        list(dict.fromkeys(v for _, distinct, _ in surveys for v in distinct[i]))
+        for i in range(len(keys))
+    ]
+    cats = {a: _categories(u, unknown_values) for a, u in zip(attributes, uniques)}
     if roles.get("job"):
-        cats["__job__"] = _categories(list(uniques[-1]), ())
+        cats["__job__"] = _categories(uniques[-1], ())
     for a in attributes:
         if len(cats[a][0]) < 2:
             raise E.ValidationError(E.SINGLE_GROUP.format(column=a, groups=cats[a][0]))
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    if roles.get("score"):
-        _check_scores(ddf, roles, offsets, dask)
     constants: dict[str, Any] = {}
-    if roles.get("score"):
-        score = ddf[roles["score"]].astype("float64")
-        low, high = dask.compute(score.min(), score.max())
-        if np.isfinite(low) and np.isfinite(high):
-            constants = {
-                "bin_range": (float(low), float(high)),
-                "median": _median(score, n, float(low), float(high), dask),
-            }
+    if score is not None:
+        constants = _score_constants(ddf, roles, list(surveys), offsets, n, dask)
     parts = [
         dask.delayed(_reduce_partition)(p, int(o), attributes, roles, rule, cats, constants)
         for p, o in zip(ddf.to_delayed(), offsets)

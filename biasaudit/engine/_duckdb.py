@@ -104,21 +104,10 @@ class _Query:
     def rows(self, sql: str) -> list[tuple]:
         return self.relation.query("src", sql).fetchall()
 
-
-def _check_columns(relation: Any, roles: dict[str, Any], attributes: Sequence[str]) -> None:
-    present = list(relation.columns)
-    if not attributes:
-        raise E.ValidationError(E.MISSING_ATTRIBUTES.format(present=present))
-    for column in attributes:
-        if column not in present:
-            raise E.ValidationError(
-                E.MISSING_COLUMN.format(column=column, present=present, role="attributes")
-            )
-    for role, column in roles.items():
-        if column is not None and column not in present:
-            raise E.ValidationError(
-                E.MISSING_COLUMN.format(column=column, present=present, role=role)
-            )
+    def values(self, sql: str) -> np.ndarray:
+        """The first column of the result as a NumPy array (no Python objects per row)."""
+        result = self.relation.query("src", sql)
+        return np.asarray(next(iter(result.fetchnumpy().values())), dtype=np.float64)
 
 
 def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
@@ -212,6 +201,59 @@ def _decision_sql(
     return f"CAST(row_number() OVER ({part} {order}) <= {quota} AS INTEGER)", facts
 
 
+_SELECT_BINS = 4096
+_GATHER_LIMIT = 2_000_000
+
+
+def _median(q: _Query, score: str, n: int, low: float, high: float) -> float:
+    """The exact median (mean of the two middle values when ``n`` is even), in bounded memory.
+
+    DuckDB's ``median()`` keeps every value of the column in memory; this finds
+    the middle order statistics by histogram narrowing instead: a pass counts
+    the values per bin, the bins holding the wanted ranks become the new range,
+    and once it holds at most ``_GATHER_LIMIT`` values they are fetched and
+    partitioned in NumPy. Usually two passes over the score column.
+    """
+    ks = [n // 2] if n % 2 else [n // 2 - 1, n // 2]
+    return float(np.mean(_order_stats(q, score, ks, low, high)))
+
+
+def _order_stats(q: _Query, score: str, ks: list[int], low: float, high: float) -> list[float]:
+    """Consecutive order statistics (0-based ranks ``ks``) of ``score``, by histogram narrowing."""
+    below = 0  # values smaller than ``low``
+    while True:
+        if low == high:  # every value left in range is the same
+            return [low for _ in ks]
+        inside = f"{score} >= {_lit(low)} AND {score} <= {_lit(high)}"
+        offset = f"({score} - {_lit(low)}) * {_lit(_SELECT_BINS / (high - low))}"
+        index = f"least(CAST(floor({offset}) AS BIGINT), {_SELECT_BINS - 1})"
+        counts = np.zeros(_SELECT_BINS, dtype=np.int64)
+        for b, c in q.rows(f"SELECT {index} AS b, count(*) FROM src WHERE {inside} GROUP BY b"):
+            counts[int(b)] = c
+        cumulative = np.cumsum(counts)
+        bins = [int(np.searchsorted(cumulative, k - below, side="right")) for k in ks]
+        if bins[0] != bins[-1]:
+            # Two consecutive ranks in different bins: the largest value of the first
+            # bin and the smallest of the second (the bins between them are empty).
+            sql = (
+                f"SELECT max({score}) FILTER (WHERE {index} = {bins[0]}), "
+                f"min({score}) FILTER (WHERE {index} = {bins[-1]}) FROM src WHERE {inside}"
+            )
+            return [float(v) for v in q.rows(sql)[0]]
+        b = bins[0]
+        before = below + (int(cumulative[b - 1]) if b else 0)
+        chosen = f"{inside} AND {index} = {b}"
+        if counts[b] <= _GATHER_LIMIT:
+            values = q.values(f"SELECT {score} FROM src WHERE {chosen}")
+            ranks = [k - before for k in ks]
+            values = np.partition(values, ranks)
+            return [float(values[r]) for r in ranks]
+        # Narrow to the bin's own extremes: every value between them is in the bin.
+        sql = f"SELECT min({score}), max({score}) FROM src WHERE {chosen}"
+        low, high = (float(v) for v in q.rows(sql)[0])
+        below = before
+
+
 def _encode_values(values: list[Any], unknown_values: Sequence[str]) -> tuple[dict, tuple, bool]:
     """Map raw values to codes as the in-memory engine does (sorted, Unknown last)."""
     unknown = {str(u) for u in unknown_values} | {UNKNOWN}
@@ -259,7 +301,7 @@ def reduce_duckdb(
     stats, source_info, exact_auc, decision
     """
     relation, q = source.relation, _Query(source.relation)
-    _check_columns(relation, roles, attributes)
+    E.check_columns(relation.columns, attributes, roles)
     n_rows = q.rows("SELECT count(*) FROM src")[0][0]
     if n_rows == 0:
         raise E.ValidationError(E.EMPTY_POOL)
@@ -275,8 +317,8 @@ def reduce_duckdb(
     score = f"CAST({_q(roles['score'])} AS DOUBLE)" if roles.get("score") else None
     median = low = high = None
     if score:
-        sql = f"SELECT median({score}), min({score}), max({score}) FROM src"
-        median, low, high = q.rows(sql)[0]
+        low, high = q.rows(f"SELECT min({score}), max({score}) FROM src")[0]
+        median = _median(q, score, int(n_rows), float(low), float(high))
     stats, info = _grouped(
         q, attributes, roles, decision_sql, score, median, (low, high), unknown_values, n_bins
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from biasaudit.matchers._jobs import Job
 
 __all__ = ["BaseMatcher", "Matcher", "MatcherError", "canonical_json", "text_of"]
+
+_LOCK_TYPES = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
 
 
 class MatcherError(E.BiasAuditError, RuntimeError):
@@ -109,6 +112,44 @@ class BaseMatcher:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.params().items())
         return f"{type(self).__name__}({shown})"
+
+    #: Per-process caches that a pickled copy (e.g. on a Dask worker) starts without.
+    _transient: ClassVar[tuple[str, ...]] = ("_last",)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Picklable state: locks are per process, so a copy gets fresh ones.
+
+        Examples
+        --------
+        >>> import pickle
+        >>> from biasaudit import matchers
+        >>> original = matchers.get("skills")
+        >>> copy = pickle.loads(pickle.dumps(original))
+        >>> copy.fingerprint == original.fingerprint
+        True
+        """
+        state = dict(self.__dict__)
+        for key, value in state.items():
+            if type(value) in _LOCK_TYPES:
+                state[key] = _FreshLock(_LOCK_TYPES[type(value)] is threading.RLock)
+        for key in self._transient:
+            if key in state:
+                state[key] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the state, with a new lock wherever the original held one."""
+        for key, value in state.items():
+            if isinstance(value, _FreshLock):
+                state[key] = threading.RLock() if value.reentrant else threading.Lock()
+        self.__dict__.update(state)
+
+
+class _FreshLock:
+    """Stands for a lock in pickled state; unpickling makes a new one."""
+
+    def __init__(self, reentrant: bool) -> None:
+        self.reentrant = reentrant
 
 
 def text_of(candidates: pd.DataFrame, column: str | None, matcher: str) -> pd.Series:

@@ -36,6 +36,9 @@ __all__ = [
 ]
 
 _NO_JOB = "-"
+#: Seconds a cache writer waits for another process's write to finish.
+BUSY_TIMEOUT = 120.0
+_LOOKUP_CHUNK = 500
 
 
 def matcher_name(matcher: Any) -> str:
@@ -126,7 +129,9 @@ class ScoreCache:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        # Dask workers share one file: SQLite's file lock serialises their writes, and a
+        # writer that finds the file locked waits (up to BUSY_TIMEOUT s) instead of failing.
+        self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS scores (fingerprint TEXT, job TEXT, candidate TEXT, "
             "score REAL, PRIMARY KEY (fingerprint, job, candidate)) WITHOUT ROWID"
@@ -135,13 +140,32 @@ class ScoreCache:
 
     def get(self, fingerprint: str, job: str, candidates: Sequence[str]) -> dict[str, float]:
         """Cached scores of ``candidates`` for ``job`` (absent keys are not cached)."""
-        wanted = set(candidates)
+        wanted = list(dict.fromkeys(candidates))
+        found: dict[str, float] = {}
+        key = (fingerprint, job)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT candidate, score FROM scores WHERE fingerprint = ? AND job = ?",
-                (fingerprint, job),
-            ).fetchall()
-        return {c: s for c, s in rows if c in wanted}
+            stored = self._db.execute(
+                "SELECT COUNT(*) FROM scores WHERE fingerprint = ? AND job = ?", key
+            ).fetchone()[0]
+            if stored <= 4 * len(wanted):  # most of the job is asked for: one scan
+                rows = self._db.execute(
+                    "SELECT candidate, score FROM scores WHERE fingerprint = ? AND job = ?", key
+                ).fetchall()
+                asked = set(wanted)
+                return {c: s for c, s in rows if c in asked}
+            # A small part of a large cache (a Dask partition's rows): primary-key lookups,
+            # so the cost follows the candidates asked for, not the size of the cache.
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[start : start + _LOOKUP_CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                found.update(
+                    self._db.execute(
+                        "SELECT candidate, score FROM scores WHERE fingerprint = ? AND job = ? "
+                        f"AND candidate IN ({marks})",
+                        (fingerprint, job, *chunk),
+                    ).fetchall()
+                )
+        return found
 
     def put(
         self, fingerprint: str, job: str, candidates: Sequence[str], scores: Sequence[float]

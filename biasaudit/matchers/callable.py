@@ -115,12 +115,14 @@ class CallableMatcher(BaseMatcher):
         self.extra = dict(params or {})
         self.batch_size = int(batch_size)
         self.needs_job = bool(needs_job)
+        # Taken once: a pickled copy (a Dask worker's) may not find the source again.
+        self.code = _code_digest(self.func)
 
     def params(self) -> dict[str, Any]:
         """Function name, code digest, ``per_row`` and the user's ``params``."""
         return {
             "function": f"{getattr(self.func, '__module__', '?')}.{self.label}",
-            "code": _code_digest(self.func),
+            "code": self.code,
             "per_row": self.per_row,
             "params": self.extra,
         }

@@ -7,6 +7,7 @@ a local directory only: nothing is downloaded at run time.
 from __future__ import annotations
 
 import hashlib
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,15 @@ from biasaudit.matchers._base import BaseMatcher, text_of
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["EmbeddingMatcher", "model_digest"]
+
+MODEL_NOT_ON_WORKER = (
+    "The embedding model directory {path!r} {problem} on this machine (a copy of the matcher "
+    "sent to a worker reloads the model from its path). Put the same model directory at that "
+    "path on every worker (a shared file system, or the same image)."
+)
+
+_MODELS: dict[tuple[str, str, str], Any] = {}
+_MODELS_LOCK = threading.Lock()
 
 
 def model_digest(path: Path) -> str:
@@ -99,6 +109,33 @@ class EmbeddingMatcher(BaseMatcher):
         st = _sentence_transformers()
         self.model = st.SentenceTransformer(str(path), device=device, local_files_only=True)
         self._jobs: dict[str, np.ndarray] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the loaded model, which a copy reloads from ``path``."""
+        state = super().__getstate__()
+        state["model"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Reload the model from its directory (once per process), checking its digest."""
+        super().__setstate__(state)
+        path = Path(self.path)
+        if not path.is_dir():
+            raise E.ValidationError(
+                MODEL_NOT_ON_WORKER.format(path=str(path), problem="is missing")
+            )
+        if model_digest(path) != self.digest:
+            raise E.ValidationError(
+                MODEL_NOT_ON_WORKER.format(path=str(path), problem="holds different files")
+            )
+        key = (str(path.resolve()), str(self.device), self.digest)
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                st = _sentence_transformers()
+                _MODELS[key] = st.SentenceTransformer(
+                    str(path), device=self.device, local_files_only=True
+                )
+            self.model = _MODELS[key]
 
     def params(self) -> dict[str, Any]:
         """Model directory name, a digest of its files and the text column."""
