@@ -14,7 +14,7 @@ b. 1e7 and 1e8 rows: DuckDB on Parquet and Dask (2 workers) reading Parquet,
    each in a fresh process; wall time of the audit, and peak RSS of the whole
    process tree (the Dask scheduler, nannies and workers included), sampled
    with psutil, plus the kernel's high-water mark of the main process.
-c. 2e8 rows (about 2.8 GB of Parquet, written row group by row group from a
+c. 2e8 rows (about 2.9 GB of Parquet, written row group by row group from a
    seeded generator, never held in memory): ``biasaudit audit 'lake/*.parquet'
    ...`` on the command line, its peak RSS (psutil tree sampling and
    ``/usr/bin/time -v``) against the 2 GiB target; the dataset is deleted after.

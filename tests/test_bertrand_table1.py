@@ -210,3 +210,65 @@ def test_the_table_helper_prints_table_1(resumes: pd.DataFrame) -> None:
         groups = _audit(SAMPLES[row.sample](resumes))
         assert row.white_callbacks == groups.loc[WHITE, "selected"]
         assert row.black_callbacks == groups.loc[BLACK, "selected"]
+
+
+# Callbacks by race within each occupation of the ads (the data's own occupation
+# column), counted by hand from the bundled file: (White, African-American) callbacks
+# of n resumes each.
+BY_OCCUPATION = {
+    "clerical": ((38, 289), (29, 289)),
+    "manager": ((29, 371), (21, 370)),
+    "retail_sales": ((39, 409), (28, 409)),
+    "sales_rep": ((30, 368), (19, 368)),
+    "secretary": ((82, 810), (51, 811)),
+    "supervisor": ((17, 188), (9, 188)),
+}
+
+
+@pytest.mark.parametrize("occupation", sorted(BY_OCCUPATION))
+def test_callbacks_by_race_within_each_occupation(resumes: pd.DataFrame, occupation: str) -> None:
+    (w_cb, w_n), (b_cb, b_n) = BY_OCCUPATION[occupation]
+    subset = resumes[resumes["occupation"] == occupation]
+    result = biasaudit.audit(
+        subset,
+        attributes=["race"],
+        selected="callback",
+        reference_group={"race": WHITE},
+        correction="none",
+    )
+    groups = result.groups_frame().set_index("group_label")
+    assert groups.loc[WHITE, ["selected", "n"]].tolist() == [w_cb, w_n]
+    assert groups.loc[BLACK, ["selected", "n"]].tolist() == [b_cb, b_n]
+    ratio = (b_cb / b_n) / (w_cb / w_n)
+    assert groups.loc[BLACK, "impact_ratio"] == pytest.approx(ratio, rel=1e-12)
+    # The p-value is Pearson's chi-square without continuity correction, from scipy.
+    table = [[w_cb, w_n - w_cb], [b_cb, b_n - b_cb]]
+    expected_p = chi2_contingency(table, correction=False)[1]
+    assert groups.loc[BLACK, "p_value"] == pytest.approx(expected_p, rel=1e-9)
+
+
+def test_occupations_pooled_by_job_strata_match_the_hand_counts(resumes: pd.DataFrame) -> None:
+    # With the occupation as the job stratum, the overall rates are the sums of the
+    # occupation counts above; the Mantel-Haenszel odds ratio and CMH test (no continuity
+    # correction) over the occupations are statsmodels' StratifiedTable values.
+    result = biasaudit.audit(
+        resumes,
+        attributes=["race"],
+        selected="callback",
+        job="occupation",
+        reference_group={"race": WHITE},
+    )
+    groups = result.groups_frame().set_index("group_label")
+    white = [sum(v[0][i] for v in BY_OCCUPATION.values()) for i in (0, 1)]
+    black = [sum(v[1][i] for v in BY_OCCUPATION.values()) for i in (0, 1)]
+    assert groups.loc[WHITE, ["selected", "n"]].tolist() == white == [235, 2435]
+    assert groups.loc[BLACK, ["selected", "n"]].tolist() == black == [157, 2435]
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    tables = [
+        np.array([[b[0], b[1] - b[0]], [w[0], w[1] - w[0]]]) for w, b in BY_OCCUPATION.values()
+    ]
+    reference = StratifiedTable(tables)
+    assert groups.loc[BLACK, "mh_odds_ratio"] == pytest.approx(reference.oddsratio_pooled)
+    expected_p = reference.test_null_odds(correction=False).pvalue
+    assert groups.loc[BLACK, "cmh_p_value"] == pytest.approx(expected_p, rel=1e-9)
