@@ -168,7 +168,8 @@ UNKNOWN_SYNTH_ATTRIBUTE = (
 )
 BAD_SYNTH_ARGUMENT = "{name} must be {expected}; got {value!r}. {fix}"
 MISSING_DUCKDB = (
-    "Reading a DuckDB database needs the optional package 'duckdb'; install it with: "
+    "Reading a Parquet lake, a DuckDB relation or a DuckDB database needs the optional "
+    "package 'duckdb'; install it with: "
     "pip install 'biasaudit[duckdb]'"
 )
 BAD_MAPPING_FILE = "Could not read the mapping file {path!r}: {error}. {fix}"
