@@ -96,7 +96,7 @@ def test_ranking_section_in_json_html_and_summary(runs, workdir: Path) -> None:
     assert section["tables"] == expected.to_section()["tables"]
     html = (workdir / "out.html").read_text()
     assert '<h2 id="ranking-title">Ranking fairness</h2>' in html
-    assert "<caption>Exposure and attention: sex</caption>" in html
+    assert '<caption class="visually-hidden">Exposure and attention: sex</caption>' in html
     # The terminal summary prints the main tables with the numbers of the JSON.
     rate = expected.value("selection_rate", "Female", k=5)
     ratio = expected.value("impact_ratio", "Female", k=5)

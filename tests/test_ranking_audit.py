@@ -351,7 +351,9 @@ def test_report_renders_the_section(ranked) -> None:
     assert "How these measures are computed" in html
     start = html.index('id="ranking-table-0"')
     table = html[start : html.index("</table>", start)]
-    assert "<caption>Top-k selection: sex</caption>" in table
+    # the caption repeats the heading above the table: hidden visually, kept for screen readers
+    assert '<caption class="visually-hidden">Top-k selection: sex</caption>' in table
+    assert '<h3 id="ranking-table-0-title">Top-k selection: sex</h3>' in html
     top = ranked.sections["ranking"]["tables"]["Top-k selection: sex"][0]
     value, interval = top["Top 5: selection rate [95% CI]"].split(" ", 1)
     assert f'>{value}<span class="sub">{interval}</span>' in table
