@@ -168,6 +168,23 @@ def test_upper_bounds_and_two_sided_bounds():
     assert both.describe() == "0.8 <= impact_ratio <= 1.25" and both.direction == "away"
 
 
+def test_false_negative_rate_is_compared_with_the_best_treated_group():
+    # F: 30 of 50 qualified hired (FNR 0.4); M: 40 of 50 (FNR 0.2). Lower is better for
+    # the false-negative rate, so without a stated reference the comparison is M, the
+    # ratio 2.0 and the difference +0.2: an upper bound on fnr_ratio can fail.
+    data = _frame({"F": (100, 40), "M": (100, 50)}, label={"F": (50, 30), "M": (50, 40)})
+    result = biasaudit.audit(data, attributes=["sex"], selected="hired", label="ok")
+    groups = result.groups_frame().set_index("group_label")
+    assert groups.loc["F", "fnr_ratio"] == pytest.approx(2.0)
+    assert groups.loc["F", "fnr_difference"] == pytest.approx(0.2)
+    assert groups.loc["M", "fnr_ratio"] == pytest.approx(1.0)
+    # the same group is the comparison for the true-positive rate (FNR = 1 - TPR)
+    assert groups.loc["F", "equal_opportunity_ratio"] == pytest.approx(0.6 / 0.8)
+    female = evaluate_policy(result, PolicyRules([Bound("fnr_ratio", maximum=1.5)]))[0]
+    assert female.value == pytest.approx(2.0)
+    assert female.status == "fail" and "is above the maximum 1.5" in female.message
+
+
 def test_label_metric_without_label_is_refused_with_the_fix(simple):
     with pytest.raises(ValidationError) as info:
         evaluate_policy(

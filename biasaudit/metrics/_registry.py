@@ -65,7 +65,11 @@ class RateMetric:
     ``in_family`` says whether its Z tests join the audit's multiple-testing
     family (not for the base rate, a property of the data rather than of the
     decision, nor for the false-negative rate, whose test repeats the
-    true-positive rate's).
+    true-positive rate's). ``favourable`` says which end of the rate treats a
+    group best: ``"high"`` (selection, true positives, ...) or ``"low"`` (the
+    false-negative rate: qualified candidates turned away). Without a stated
+    reference group, the comparison group is the best-treated one, so ratios of
+    a ``"low"`` metric are 1 or more and ``fnr_ratio <= 1.25`` means something.
     """
 
     name: str
@@ -75,6 +79,7 @@ class RateMetric:
     requires: str | None
     description: str
     in_family: bool = True
+    favourable: str = "high"
 
 
 METRICS: dict[str, RateMetric] = {
@@ -129,6 +134,7 @@ METRICS: dict[str, RateMetric] = {
             "label",
             "Share of qualified candidates not selected.",
             in_family=False,
+            favourable="low",
         ),
         RateMetric(
             "precision",

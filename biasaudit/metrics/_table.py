@@ -80,10 +80,14 @@ def _metrics_for(stats: SufficientStats) -> list[RateMetric]:
     ]
 
 
-def _comparison(values: np.ndarray, eligible: np.ndarray, reference: int | None) -> int | None:
+def _comparison(
+    values: np.ndarray, eligible: np.ndarray, reference: int | None, favourable: str = "high"
+) -> int | None:
+    """The stated reference group, else the best-treated eligible group."""
     if reference is not None:
         return reference if eligible[reference] else None
-    masked = np.where(eligible & np.isfinite(values), values, -np.inf)
+    sign = 1.0 if favourable == "high" else -1.0
+    masked = np.where(eligible & np.isfinite(values), sign * values, -np.inf)
     if not np.isfinite(masked).any():
         return None
     return int(np.argmax(masked))
@@ -104,7 +108,7 @@ def _pairs(
         value = np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
     low, high = sig.wilson_interval(num, den, spec.confidence)
     ok = eligible & (den > 0)
-    ref = _comparison(value, ok, reference)
+    ref = _comparison(value, ok, reference, metric.favourable)
     cols: dict[str, Any] = {names["value"]: value, names["ci"]: list(zip(low, high))}
     nan = np.full(len(value), np.nan)
     if ref is None or not value[ref] > 0:
