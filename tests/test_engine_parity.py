@@ -263,6 +263,25 @@ def test_duckdb_validation_messages_match_the_in_memory_ones() -> None:
         biasaudit.audit(duckdb.connect().from_df(df), attributes=["nope"], selected="hired")
 
 
+@pytest.mark.parametrize(
+    "values",
+    [["true", "false"], ["yes", "no"], [0.0, 0.5], [True, False], [0, 1]],
+    ids=["text-true-false", "text-yes-no", "fraction", "booleans", "zero-one"],
+)
+def test_duckdb_accepts_exactly_the_binary_columns_the_pool_accepts(values: list) -> None:
+    # Text such as 'true'/'false' is refused in memory; DuckDB used to accept it (or
+    # fail with a raw conversion error) because it compared the values cast to text.
+    df = pd.DataFrame({"sex": ["F", "M"] * 20, "hired": values * 20})
+    outcomes = []
+    for data in (df, duckdb.connect().from_df(df)):
+        try:
+            rates = biasaudit.audit(data, attributes=["sex"], selected="hired").groups_frame()
+            outcomes.append(rates["selection_rate"].tolist())
+        except biasaudit.ValidationError as error:
+            outcomes.append(str(error))
+    assert outcomes[0] == outcomes[1]
+
+
 DASK_AUDITS = ("given", "threshold", "scoring_only")
 
 

@@ -121,7 +121,7 @@ def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
 
 def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
     kind = str(dict(zip(relation.columns, relation.types))[column]).upper()
-    numeric = any(t in kind for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL", "BOOL"))
+    numeric = any(t in kind for t in (*_NUMERIC_TYPES, "BOOL"))
     if not numeric:
         examples = [r[0] for r in q.rows(f"SELECT {_q(column)} FROM src LIMIT 3")]
         raise E.ValidationError(
@@ -135,7 +135,11 @@ def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str
         )
 
 
-def _validate_binary(q: _Query, column: str, role: str, ids: str | None) -> None:
+_NUMERIC_TYPES = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")
+
+
+def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
+    """0/1 numbers or booleans, as the in-memory engine accepts; never the text 'true'."""
     col = _q(column)
     nulls = q.rows(f"SELECT count(*) FROM src WHERE {col} IS NULL")[0][0]
     if nulls:
@@ -144,11 +148,17 @@ def _validate_binary(q: _Query, column: str, role: str, ids: str | None) -> None
                 column=column, role=role, count=nulls, ids=_row_ids(q, f"{col} IS NULL", ids)
             )
         )
-    text = f"CAST({col} AS VARCHAR)"
-    ok = "('0', '1', 'true', 'false', '0.0', '1.0')"
-    values = q.rows(f"SELECT DISTINCT {col} FROM src WHERE lower({text}) NOT IN {ok} LIMIT 50")
+    kind = str(dict(zip(relation.columns, relation.types))[column]).upper()
+    if kind == "BOOLEAN":
+        return
+    if any(t in kind for t in _NUMERIC_TYPES):
+        where = f"WHERE CAST({col} AS DOUBLE) NOT IN (0, 1)"
+    else:  # text, dates, ...: every value is offending, as in memory
+        where = ""
+    values = q.rows(f"SELECT DISTINCT {col} FROM src {where} LIMIT 50")
     if values:
-        offending = _sorted_labels([v[0] for v in values])[:_MAX_SHOWN]
+        shown = [v[0] if where else str(v[0]) for v in values]
+        offending = _sorted_labels(shown)[:_MAX_SHOWN]
         raise E.ValidationError(E.NOT_BINARY.format(column=column, role=role, values=offending))
 
 
@@ -312,7 +322,7 @@ def reduce_duckdb(
             _validate_numeric(q, relation, roles[role], role, roles.get("id"))
     for role in ("selected", "label"):
         if roles.get(role):
-            _validate_binary(q, roles[role], role, roles.get("id"))
+            _validate_binary(q, relation, roles[role], role, roles.get("id"))
     decision_sql, decision = _decision_sql(rule, roles, q)
     score = f"CAST({_q(roles['score'])} AS DOUBLE)" if roles.get("score") else None
     median = low = high = None
