@@ -52,6 +52,12 @@ FAIR_TRUNCATED = (
     "{length} positions (pass fair_max_length=None to test whole lists; the time grows "
     "with the square of the length)."
 )
+KATZ_FALLBACK = (
+    "{attribute}: no job's top k holds a member of {groups}, so every bootstrap draw "
+    "over jobs gives an impact ratio of 0; their intervals are Katz log intervals "
+    "against the comparison group instead (0.5 added to each cell), whose upper "
+    "bound says how large the ratio could still be."
+)
 ONE_CANDIDATE = (
     "{count} job(s) have a single candidate: insufficient data for position-based "
     "metrics, so they are left out of them (they still count in the top-k tables)."
@@ -666,8 +672,36 @@ def _rows_for(
         if metric == "selection_rate":
             _wilson(rows[-len(targets) :], f, k)
         if metric == "impact_ratio":
+            _katz_where_degenerate(rows[-len(targets) :], f, k, n_known)
             rows.extend(_cmh(attribute, categories, n_known, f, k, values))
     return rows
+
+
+def _katz_where_degenerate(
+    rows: list[dict[str, Any]], f: dict[str, np.ndarray], k: int, n_known: int
+) -> None:
+    """Katz intervals where the bootstrap over jobs collapses to a point.
+
+    A group with no candidate in any job's top k has an impact ratio of 0 in
+    every bootstrap draw, so the percentile interval would be [0, 0]: certainty
+    that the data cannot give. The Katz log interval against the comparison
+    group (0.5 added to each cell of a table with a zero, the upper limit capped
+    at 1, the most a ratio to the highest group can be) gives an honest upper
+    bound instead; the notes name the groups.
+    """
+    x, n = f[f"top{k}"].sum(axis=0), f["n"].sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(n > 0, x / np.where(n > 0, n, 1), -np.inf)[:n_known]
+    if not len(rate) or not np.isfinite(rate).any():
+        return
+    ref = int(np.argmax(rate))
+    low, high = sig.katz_ratio_ci(x[:n_known], n[:n_known], x[ref], n[ref])
+    for g, row in enumerate(rows[:n_known]):
+        collapsed = row["ci_high"] == row["ci_low"]  # NaN (no bootstrap) is left alone
+        if g != ref and x[g] == 0 and n[g] > 0 and x[ref] > 0 and collapsed:
+            # a ratio to the highest group is at most 1 by definition
+            row["ci_low"], row["ci_high"] = float(low[g]), min(float(high[g]), 1.0)
+            row["interval"] = "katz"
 
 
 def _row(
@@ -764,6 +798,8 @@ def _notes(facts: dict[str, Any]) -> list[str]:
     if facts["jobs_with_one_candidate"]:
         notes.append(ONE_CANDIDATE.format(count=facts["jobs_with_one_candidate"]))
         warnings.warn(notes[-1], E.InsufficientDataWarning, stacklevel=3)
+    for attribute, where in facts.get("katz_intervals", {}).items():
+        notes.append(KATZ_FALLBACK.format(attribute=attribute, groups=", ".join(where)))
     if facts.get("jobs_longer_than_fair_max_length"):
         notes.append(
             FAIR_TRUNCATED.format(
@@ -935,7 +971,11 @@ def _audit_attribute(
     facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
     x, layout = _flatten(f)
     boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"])
-    return _rows_for(attribute, codes.categories, known, f, ks, boot), tests
+    rows = _rows_for(attribute, codes.categories, known, f, ks, boot)
+    katz = [f"{r['group']} (k={r['k']})" for r in rows if r.pop("interval", None) == "katz"]
+    if katz:
+        facts.setdefault("katz_intervals", {})[attribute] = katz
+    return rows, tests
 
 
 def _pool(

@@ -395,3 +395,27 @@ def test_duckdb_input_gives_the_in_memory_section(tmp_path) -> None:
     assert section["tables"] == expected["tables"]
     assert section["facts"] == expected["facts"]
     assert duckdb is not None
+
+
+def test_a_group_absent_from_every_top_k_gets_a_katz_interval_not_zero_width() -> None:
+    # 4 jobs of 10; group "C" (2 per job) always ranks last, so no top-3 holds one: the
+    # bootstrap over jobs would say [0, 0]. The Katz interval against the comparison
+    # group (0.5 added to each cell) is used instead, its upper limit capped at 1.
+    rows = []
+    for j in range(4):
+        groups = ["A"] * 4 + ["B"] * 4 + ["C"] * 2
+        rows += [{"job": j, "g": g, "rank": i + 1} for i, g in enumerate(groups)]
+    df = pd.DataFrame(rows)
+    result = rank_audit(df, attributes=["g"], job="job", rank="rank", k=3)
+    row = result.table.query("metric == 'impact_ratio' and group == 'C'").iloc[0]
+    assert row["value"] == 0.0
+    # by hand: C 0 of 8, A 12 of 16 -> with 0.5 added: (0.5 / 9) / (12.5 / 17)
+    from scipy import stats
+
+    log_ratio = np.log((0.5 / 9) / (12.5 / 17))
+    se = np.sqrt(1 / 0.5 - 1 / 9 + 1 / 12.5 - 1 / 17)
+    high = min(np.exp(log_ratio + stats.norm.ppf(0.975) * se), 1.0)
+    assert row["ci_low"] == 0.0
+    assert row["ci_high"] == pytest.approx(high)
+    assert 0 < row["ci_high"] <= 1
+    assert any("Katz log intervals" in n and "C (k=3)" in n for n in result.notes)
