@@ -495,3 +495,14 @@ def test_exposure_undefined_values_are_marked():
 
 def test_accessor_repr(study):
     assert "impact_ratios()" in repr(study.plot)
+
+
+def test_charts_use_the_report_style_also_on_the_callers_axes() -> None:
+    from biasaudit.reports._charts import draw_intervals
+
+    fig, ax = plt.subplots()
+    draw_intervals(ax, ["A", "B"], [1.0, 0.7], [0.9, 0.6], [1.1, 0.8], title="t", xlabel="x")
+    assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+    assert ax.spines["left"].get_visible()
+    assert {label.get_fontsize() for label in ax.get_yticklabels()} == {9}
+    plt.close(fig)

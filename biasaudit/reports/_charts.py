@@ -12,9 +12,10 @@ line style, never by colour alone.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
@@ -59,6 +60,23 @@ _RC = {
 }
 
 
+def _styled(draw: Callable[..., Axes]) -> Callable[..., Axes]:
+    """Run a ``draw_*`` function under the charts' style: text and ticks it creates get
+    the style's sizes, and the axes lose their top and right spines (also axes the
+    caller made, as the plot API's ``ax=``)."""
+
+    @functools.wraps(draw)
+    def wrapper(ax: Axes, *args, **kwargs) -> Axes:
+        import matplotlib
+
+        with matplotlib.rc_context(_RC):
+            ax.spines[["top", "right"]].set_visible(False)
+            ax.tick_params(labelsize=_RC["font.size"])
+            return draw(ax, *args, **kwargs)
+
+    return wrapper
+
+
 @dataclass(frozen=True)
 class Chart:
     """One chart: id, visible title, text alternative and inline SVG markup."""
@@ -78,16 +96,18 @@ def _figure(
     width: float, height: float, *, left: float = 0.7, right: float = 0.2, top: float = 0.35
 ):  # -> (Figure, Axes)
     """A figure with fixed margins in inches (constrained layout costs half the time)."""
+    import matplotlib
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(
-        left=left / width,
-        right=1 - right / width,
-        top=1 - top / height,
-        bottom=0.5 / height,
-    )
-    return fig, fig.add_subplot()
+    with matplotlib.rc_context(_RC):  # the axes and ticks take the style's sizes
+        fig = Figure(figsize=(width, height))
+        fig.subplots_adjust(
+            left=left / width,
+            right=1 - right / width,
+            top=1 - top / height,
+            bottom=0.5 / height,
+        )
+        return fig, fig.add_subplot()
 
 
 def _text_width(labels: Sequence[str], size: float = 9) -> float:
@@ -175,6 +195,7 @@ def interval_chart(
     return _to_svg(fig, chart_id, title, alt)
 
 
+@_styled
 def draw_intervals(
     ax: Axes,
     labels: Sequence[str],
@@ -331,6 +352,7 @@ def _score_names(labels: Sequence[str], counts: np.ndarray) -> list[str]:
     return [f"{_short(label, 30)} (n={int(row.sum())})" for label, row in zip(labels, counts)]
 
 
+@_styled
 def draw_score_distributions(
     ax: Axes,
     labels: Sequence[str],
@@ -397,6 +419,7 @@ def calibration_chart(
     return _to_svg(fig, chart_id, title, alt)
 
 
+@_styled
 def draw_calibration(
     ax: Axes,
     labels: Sequence[str],
