@@ -183,17 +183,23 @@ def _methods(result: RankingResult) -> list[str]:
     divergence, fair, boot = c["rank_divergence"], c["fair"], c["bootstrap"]
     target = " or the stated target share" if c["target"] else ""
     tested = f" (prefixes up to length {fair['max_length']})" if fair["max_length"] else ""
+    stated = c.get("comparison_group")
+    comparison = (
+        "the stated comparison group (" + ", ".join(f"{a} = {g}" for a, g in stated.items()) + ")"
+        if isinstance(stated, dict) and stated
+        else "the highest group"
+    )
     return [
         f"{f['rows']} candidates in {f['jobs']} ranked job list(s), ordered by the {column} "
         f"column {name!r} ({how}); top-k cut-offs {', '.join(str(k) for k in c['k'])}.",
         "Top-k selection: the top k candidates of each job count as selected (the whole list "
         "of a job shorter than k). Selection rates pool the jobs, with Wilson 95% intervals; "
-        "the impact ratio divides by the highest group's rate. The Mantel-Haenszel odds ratio "
+        f"the impact ratio divides by {comparison}'s rate. The Mantel-Haenszel odds ratio "
         "and the Cochran-Mantel-Haenszel p-value compare each group with that group job by "
         "job, because pooling jobs naively can reverse a comparison.",
         f"Exposure: mean position weight {c['exposure_weight']} of the group's members (Singh "
         f"and Joachims 2018). Attention: {c['attention']} (Sapiezynski et al. 2019). Ratios "
-        "divide by the highest group's value, so 1.0 is parity."
+        f"divide by {comparison}'s value, so 1.0 is parity."
         + (
             " The disparate treatment ratio compares exposure per unit of mean relevance."
             if c.get("label")

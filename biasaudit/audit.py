@@ -236,7 +236,7 @@ def audit(
     >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
-    ranking = ranking_options(ranking, top_k)  # checked before any scoring
+    ranking = ranking_options(ranking, top_k, reference_group)  # checked before any scoring
     if is_dask(data) and matcher is not None:  # scored on the workers, kept there
         data, score, job, metadata = _score_on_dask(data, attributes, locals())
     elif any(v is not None for v in (matcher, jobs, text_column, matcher_options)):

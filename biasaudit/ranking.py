@@ -52,6 +52,10 @@ FAIR_TRUNCATED = (
     "{length} positions (pass fair_max_length=None to test whole lists; the time grows "
     "with the square of the length)."
 )
+BAD_REFERENCE = (
+    "reference_group for {attribute!r} is {value!r}, which is not one of its known groups "
+    "{groups}. Pass one of those (or leave it out to compare with the highest group)."
+)
 KATZ_FALLBACK = (
     "{attribute}: no job's top k holds a member of {groups}, so every bootstrap draw "
     "over jobs gives an impact ratio of 0; their intervals are Katz log intervals "
@@ -529,39 +533,48 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _to_highest(values: np.ndarray, n_known: int) -> np.ndarray:
-    """Each known group's value over the highest known group's (1.0 is parity)."""
+def _to_highest(values: np.ndarray, n_known: int, ref: int | None = None) -> np.ndarray:
+    """Each known group's value over the highest known group's (1.0 is parity), or over
+    the stated comparison group ``ref``'s."""
     known = values[..., :n_known]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no finite value
-        best = np.nanmax(np.where(np.isfinite(known), known, np.nan), axis=-1, keepdims=True)
+    if ref is not None:
+        best = known[..., ref : ref + 1]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no finite value
+            best = np.nanmax(np.where(np.isfinite(known), known, np.nan), axis=-1, keepdims=True)
     out = np.full(values.shape, np.nan)
     out[..., :n_known] = _ratio(known, np.broadcast_to(best, known.shape))
     return out
 
 
-def _pooled(s: dict[str, np.ndarray], ks: tuple[int, ...], n_known: int) -> dict[tuple, Any]:
-    """Every pooled metric from job sums; leading axes (bootstrap draws) broadcast."""
+def _pooled(
+    s: dict[str, np.ndarray], ks: tuple[int, ...], n_known: int, ref: int | None = None
+) -> dict[tuple, Any]:
+    """Every pooled metric from job sums; leading axes (bootstrap draws) broadcast.
+    Ratios divide by the highest known group, or by the comparison group ``ref``."""
     out: dict[tuple, Any] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         for k in ks:
             rate = _ratio(s[f"top{k}"], s["n"])
             out[("selection_rate", k)] = rate
-            out[("impact_ratio", k)] = _to_highest(rate, n_known)
+            out[("impact_ratio", k)] = _to_highest(rate, n_known, ref)
             skew = np.log(_ratio(s[f"top_e{k}"], s[f"want{k}"]))
             out[("skew", k)] = skew
             for name in ("minskew", "maxskew"):
                 out[(name.replace("skew", "_skew"), k)] = _ratio(s[f"{name}{k}"], s[f"{name}_n{k}"])
         expo = _ratio(s["expo"], s["n_e"])
         out[("exposure", None)] = expo
-        out[("exposure_ratio", None)] = _to_highest(expo, n_known)
+        out[("exposure_ratio", None)] = _to_highest(expo, n_known, ref)
         att = _ratio(s["att"], s["n_e"])
         out[("attention", None)] = att
-        out[("attention_ratio", None)] = _to_highest(att, n_known)
+        out[("attention_ratio", None)] = _to_highest(att, n_known, ref)
         if "rel" in s:
             relevance = _ratio(s["rel"], s["n_e"])
             out[("mean_relevance", None)] = relevance
-            out[("disparate_treatment_ratio", None)] = _to_highest(_ratio(expo, relevance), n_known)
+            out[("disparate_treatment_ratio", None)] = _to_highest(
+                _ratio(expo, relevance), n_known, ref
+            )
         out[("ndkl", None)] = _ratio(s["ndkl"], s["ndkl_n"])
         for name in ("rnd", "rkl", "rrd"):
             out[(name, None)] = _ratio(s[name], s[f"{name}_n"])
@@ -585,7 +598,13 @@ def _unflatten(x: np.ndarray, layout: list) -> dict[str, np.ndarray]:
 
 
 def _bootstrap(
-    x: np.ndarray, layout: list, ks: tuple[int, ...], n_known: int, draws: int, seed: int
+    x: np.ndarray,
+    layout: list,
+    ks: tuple[int, ...],
+    n_known: int,
+    draws: int,
+    seed: int,
+    ref: int | None = None,
 ) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
     """Percentile intervals from resampling jobs with replacement (seeded)."""
     if draws == 0:
@@ -602,7 +621,7 @@ def _bootstrap(
             picks = rng.integers(0, J, size=(b, J)) + (np.arange(b) * J)[:, None]
             weights = np.bincount(picks.ravel(), minlength=b * J).reshape(b, J)
             parts.append(weights.astype(np.float64) @ x)
-    metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known)
+    metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known, ref)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return {
@@ -650,9 +669,10 @@ def _rows_for(
     f: dict[str, np.ndarray],
     ks: tuple[int, ...],
     boot: dict[tuple, tuple[np.ndarray, np.ndarray]],
+    ref: int | None = None,
 ) -> list[dict[str, Any]]:
     sums = {name: v.sum(axis=0) for name, v in f.items()}
-    point = _pooled(sums, ks, n_known)
+    point = _pooled(sums, ks, n_known, ref)
     rows = []
     for (metric, k), values in point.items():
         low, high = boot.get((metric, k), (None, None))
@@ -672,13 +692,17 @@ def _rows_for(
         if metric == "selection_rate":
             _wilson(rows[-len(targets) :], f, k)
         if metric == "impact_ratio":
-            _katz_where_degenerate(rows[-len(targets) :], f, k, n_known)
-            rows.extend(_cmh(attribute, categories, n_known, f, k, values))
+            _katz_where_degenerate(rows[-len(targets) :], f, k, n_known, ref)
+            rows.extend(_cmh(attribute, categories, n_known, f, k, values, ref))
     return rows
 
 
 def _katz_where_degenerate(
-    rows: list[dict[str, Any]], f: dict[str, np.ndarray], k: int, n_known: int
+    rows: list[dict[str, Any]],
+    f: dict[str, np.ndarray],
+    k: int,
+    n_known: int,
+    stated: int | None = None,
 ) -> None:
     """Katz intervals where the bootstrap over jobs collapses to a point.
 
@@ -694,13 +718,14 @@ def _katz_where_degenerate(
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), -np.inf)[:n_known]
     if not len(rate) or not np.isfinite(rate).any():
         return
-    ref = int(np.argmax(rate))
+    ref = int(np.argmax(rate)) if stated is None else stated
     low, high = sig.katz_ratio_ci(x[:n_known], n[:n_known], x[ref], n[ref])
     for g, row in enumerate(rows[:n_known]):
         collapsed = row["ci_high"] == row["ci_low"]  # NaN (no bootstrap) is left alone
         if g != ref and x[g] == 0 and n[g] > 0 and x[ref] > 0 and collapsed:
             # a ratio to the highest group is at most 1 by definition
-            row["ci_low"], row["ci_high"] = float(low[g]), min(float(high[g]), 1.0)
+            cap = 1.0 if stated is None else math.inf
+            row["ci_low"], row["ci_high"] = float(low[g]), min(float(high[g]), cap)
             row["interval"] = "katz"
 
 
@@ -731,11 +756,14 @@ def _cmh(
     f: dict[str, np.ndarray],
     k: int,
     ratios: np.ndarray,
+    stated: int | None = None,
 ) -> list[dict[str, Any]]:
-    """CMH odds ratio (p-value) and Breslow-Day per group against the highest group."""
+    """CMH odds ratio (p-value) and Breslow-Day per group against the comparison group
+    (the highest group, or the stated one)."""
     if not np.isfinite(ratios[:n_known]).any():
         return []
-    ref = int(np.nanargmax(np.where(np.isfinite(ratios[:n_known]), ratios[:n_known], -1)))
+    finite = np.where(np.isfinite(ratios[:n_known]), ratios[:n_known], -1)
+    ref = int(np.nanargmax(finite)) if stated is None else stated
     rows = []
     for g in range(n_known):
         if g == ref:
@@ -832,6 +860,7 @@ def rank_audit(
     rnd_step: int = 10,
     n_bootstrap: int = 200,
     fair_max_length: int | None = 1000,
+    reference_group: Mapping[str, str] | None = None,
 ) -> RankingResult:
     """Audit the rankings a matcher produces, job by job and pooled over jobs.
 
@@ -902,6 +931,10 @@ def rank_audit(
         FA*IR tests each job's top ``fair_max_length`` positions (all of a
         shorter job): the exact multiple-testing adjustment takes time
         quadratic in the tested length. ``None`` tests whole lists.
+    reference_group : mapping, optional
+        Comparison group per attribute, e.g. ``{"sex": "Male"}``, fixed before
+        looking at the data; otherwise ratios, CMH tests and intervals compare
+        with the highest known group (chosen again in each bootstrap draw).
 
     Returns
     -------
@@ -929,6 +962,7 @@ def rank_audit(
         "fair_max_length": fair_max_length,
         "seed": seed,
         "draws": n_bootstrap,
+        "reference_group": dict(reference_group or {}),
     }
     if fair_max_length is not None:
         facts["fair_max_length"] = int(fair_max_length)
@@ -970,12 +1004,27 @@ def _audit_attribute(
     absent = {k: int(f[f"absent{k}"].sum()) for k in ks}
     facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
     x, layout = _flatten(f)
-    boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"])
-    rows = _rows_for(attribute, codes.categories, known, f, ks, boot)
+    ref = _reference_index(s["reference_group"], attribute, codes.categories[:known])
+    boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"], ref)
+    rows = _rows_for(attribute, codes.categories, known, f, ks, boot, ref)
     katz = [f"{r['group']} (k={r['k']})" for r in rows if r.pop("interval", None) == "katz"]
     if katz:
         facts.setdefault("katz_intervals", {})[attribute] = katz
     return rows, tests
+
+
+def _reference_index(
+    reference: Mapping[str, Any] | None, attribute: str, groups: Sequence[str]
+) -> int | None:
+    """Position of the stated comparison group of ``attribute`` among its known groups."""
+    if not reference or attribute not in reference:
+        return None
+    wanted = str(reference[attribute])
+    if wanted not in groups:
+        raise E.ValidationError(
+            BAD_REFERENCE.format(attribute=attribute, value=wanted, groups=list(groups))
+        )
+    return list(groups).index(wanted)
 
 
 def _pool(
@@ -1055,7 +1104,9 @@ def _configuration(pool: CandidatePool, by: str, s: dict[str, Any]) -> dict[str,
             "unit": "job",
             "interval": "percentile 95%",
         },
-        "comparison_group": "highest known group",
+        "comparison_group": (
+            {a: str(g) for a, g in s["reference_group"].items()} or "highest known group"
+        ),
     }
 
 
@@ -1084,17 +1135,21 @@ _SECTION_OPTIONS = (
     "fair_max_length",
     "k",
     "n_bootstrap",
+    "reference_group",
     "rnd_step",
     "seed",
     "target",
 )
 
 
-def ranking_options(ranking: Any, top_k: int | None = None) -> dict[str, Any] | None:
+def ranking_options(
+    ranking: Any, top_k: int | None = None, reference_group: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     """Validate ``audit(ranking=...)``: ``None`` for no ranking, else rank_audit options.
 
     Without ``k``, the cut-offs are 10 and 20 and the audit's ``top_k`` when it
-    has one, so the ranking's top-k table can be read beside the audit's.
+    has one, so the ranking's top-k table can be read beside the audit's; the
+    audit's ``reference_group`` is the ranking's too unless the options say.
 
     Examples
     --------
@@ -1120,6 +1175,8 @@ def ranking_options(ranking: Any, top_k: int | None = None) -> dict[str, Any] | 
         )
     if "k" not in options:
         options["k"] = tuple(sorted({10, 20, *([int(top_k)] if top_k else [])}))
+    if reference_group and "reference_group" not in options:  # the audit's own comparison
+        options["reference_group"] = {a: str(g) for a, g in reference_group.items()}
     return options
 
 

@@ -225,6 +225,7 @@ def test_bad_ranking_values(two_jobs: pd.DataFrame) -> None:
             "fair_max_length",
             "k",
             "n_bootstrap",
+            "reference_group",
             "rnd_step",
             "seed",
             "target",
@@ -419,3 +420,71 @@ def test_a_group_absent_from_every_top_k_gets_a_katz_interval_not_zero_width() -
     assert row["ci_high"] == pytest.approx(high)
     assert 0 < row["ci_high"] <= 1
     assert any("Katz log intervals" in n and "C (k=3)" in n for n in result.notes)
+
+
+def test_a_stated_comparison_group_is_used_for_ratios_tests_and_intervals() -> None:
+    # Two jobs of 4: F holds ranks 1 and 4 in job a, 2 and 3 in job b; top 2: F 2 of 4,
+    # M 2 of 4. Against M (stated), F's ratio is 1.0; exposure ratio by hand.
+    df = pd.DataFrame(
+        {
+            "job": ["a"] * 4 + ["b"] * 4,
+            "sex": ["F", "M", "M", "F", "M", "F", "F", "M"],
+            "rank": [1, 2, 3, 4, 1, 2, 3, 4],
+        }
+    )
+    result = rank_audit(
+        df, attributes=["sex"], job="job", rank="rank", k=2, reference_group={"sex": "M"}
+    )
+    w = 1 / np.log2(1 + np.arange(1, 5))
+    female = (w[0] + w[3] + w[1] + w[2]) / 4
+    male = (w[1] + w[2] + w[0] + w[3]) / 4
+    assert result.value("exposure_ratio", "F") == pytest.approx(female / male)
+    assert result.value("impact_ratio", "M", k=2) == 1.0
+    assert result.configuration["comparison_group"] == {"sex": "M"}
+    cmh = result.table.query("metric == 'mh_odds_ratio'")
+    assert cmh["group"].tolist() == ["F"]  # each group against M, not M against itself
+    section = result.to_section()
+    assert any("the stated comparison group (sex = M)" in n for n in section["notes"])
+
+
+def test_a_fixed_comparison_lets_bootstrap_intervals_exceed_one() -> None:
+    rng = np.random.default_rng(5)
+    jobs, size = 60, 20
+    df = pd.DataFrame(
+        {
+            "job": np.repeat(np.arange(jobs), size),
+            "sex": rng.choice(["F", "M"], jobs * size),
+            "score": rng.normal(size=jobs * size),
+        }
+    )
+    fixed = rank_audit(df, attributes=["sex"], job="job", score="score", k=5,
+                       reference_group={"sex": "M"})  # fmt: skip
+    free = rank_audit(df, attributes=["sex"], job="job", score="score", k=5)
+    f_fixed = fixed.table.query("metric == 'impact_ratio' and group == 'F'").iloc[0]
+    f_free = free.table.query("metric == 'impact_ratio' and group == 'F'").iloc[0]
+    assert f_fixed["ci_low"] < 1 < f_fixed["ci_high"]  # no bias: the interval straddles 1
+    assert f_free["ci_high"] <= 1.0  # against the highest group it cannot exceed 1
+
+
+def test_an_unknown_comparison_group_is_refused_with_the_known_groups() -> None:
+    df = pd.DataFrame({"job": ["a"] * 4, "sex": ["F", "M", "M", "F"], "rank": [1, 2, 3, 4]})
+    with pytest.raises(biasaudit.ValidationError) as caught:
+        rank_audit(df, attributes=["sex"], job="job", rank="rank", k=2,
+                   reference_group={"sex": "Male"})  # fmt: skip
+    assert str(caught.value) == (
+        "reference_group for 'sex' is 'Male', which is not one of its known groups "
+        "['F', 'M']. Pass one of those (or leave it out to compare with the highest group)."
+    )
+
+
+def test_audit_passes_its_reference_group_to_the_ranking_section() -> None:
+    df = pd.DataFrame(
+        {
+            "job": np.repeat(["a", "b", "c"], 10),
+            "sex": ["F", "M"] * 15,
+            "score": np.linspace(0, 1, 30),
+        }
+    )
+    result = biasaudit.audit(df, attributes=["sex"], score="score", job="job", top_k=3,
+                             ranking=True, reference_group={"sex": "F"})  # fmt: skip
+    assert result.sections["ranking"]["configuration"]["comparison_group"] == {"sex": "F"}
