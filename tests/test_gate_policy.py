@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -264,3 +265,18 @@ def test_bound_and_rules_validation_messages():
     assert Bound.from_threshold("equal_opportunity_difference", 0.05).describe() == (
         "|equal_opportunity_difference| <= 0.05"
     )
+
+
+def test_a_best_group_with_no_qualified_candidate_turned_away_keeps_differences():
+    # M hires all 40 of its qualified (FNR 0), F 30 of 50 (FNR 0.4): the ratio against
+    # 0 is undefined, but the difference and the Z test still say something.
+    data = _frame({"F": (100, 40), "M": (100, 50)}, label={"F": (50, 30), "M": (40, 40)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", biasaudit.InsufficientDataWarning)
+        result = biasaudit.audit(data, attributes=["sex"], selected="hired", label="ok")
+    female = result.groups_frame().set_index("group_label").loc["F"]
+    assert np.isnan(female["fnr_ratio"])
+    assert female["fnr_difference"] == pytest.approx(0.4)
+    pooled = 20 / 90
+    z = (0.4 - 0.0) / math.sqrt(pooled * (1 - pooled) * (1 / 50 + 1 / 40))
+    assert female["fnr_p_value"] == pytest.approx(2 * stats.norm.sf(z))

@@ -111,7 +111,10 @@ def _pairs(
     ref = _comparison(value, ok, reference, metric.favourable)
     cols: dict[str, Any] = {names["value"]: value, names["ci"]: list(zip(low, high))}
     nan = np.full(len(value), np.nan)
-    if ref is None or not value[ref] > 0:
+    # A lower-is-better rate of 0 in the best group (no qualified candidate turned
+    # away) leaves ratios undefined, but differences and tests against it still speak.
+    zero_best = ref is not None and metric.favourable == "low" and value[ref] == 0
+    if ref is None or not (value[ref] > 0 or zero_best):
         if ok.any():
             warnings.warn(
                 f"{metric.name}: the comparison group's rate is zero or undefined, so ratios "
@@ -130,7 +133,8 @@ def _pairs(
         )
         return cols, ref
     rx, rn = np.full_like(num, num[ref]), np.full_like(den, den[ref])
-    ratio = np.where(ok, value / value[ref], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(ok & (value[ref] > 0), value / value[ref], np.nan)
     r_low, r_high = sig.katz_ratio_ci(num, den, rx, rn, spec.confidence)
     z, p = sig.two_proportion_z(num, den, rx, rn)
     others = ok.copy()
