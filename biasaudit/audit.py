@@ -408,6 +408,7 @@ def _score_on_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> tu
         roles={k: options[k] for k in ("score", "job", "label", "selected", "rank", "id")},
         cache=options["cache"],
         metadata=options["metadata"],
+        progress=options["progress"],
     )
 
 

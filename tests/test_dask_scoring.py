@@ -421,3 +421,13 @@ def test_service_adapters_score_from_the_workers(client, servers) -> None:
     assert stats["requests"] == stats["answers"] == 30 and stats["unparseable"] == 0
     expected = biasaudit.audit(small, matcher=llm, **options)
     np.testing.assert_array_equal(got.stats.cube, expected.stats.cube)
+
+
+def test_a_progress_bar_counts_the_partitions_when_asked(client, capsys) -> None:
+    df = _pool(200)
+    options = dict(attributes=["sex"], **CASES["function_scoring_rate"])
+    biasaudit.audit(dd.from_pandas(df, npartitions=4), progress=True, **options)
+    shown = capsys.readouterr().err
+    assert "on dask" in shown and "4/4" in shown and "partition" in shown
+    biasaudit.audit(dd.from_pandas(df, npartitions=4), progress=False, **options)
+    assert "partition" not in capsys.readouterr().err

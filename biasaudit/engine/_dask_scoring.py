@@ -144,7 +144,9 @@ def _cache_path(cache: Any) -> str | None:
     return str(Path(path).expanduser().resolve())
 
 
-def _run(ddf: Any, blob: bytes, spec: _Spec, dask: Any) -> tuple[Any, list[dict]]:
+def _run(
+    ddf: Any, blob: bytes, spec: _Spec, dask: Any, progress: bool | None = None
+) -> tuple[Any, list[dict]]:
     """Score every partition; persist the scored frame on the workers; gather the summaries."""
     import dask.dataframe as dd
 
@@ -156,25 +158,35 @@ def _run(ddf: Any, blob: bytes, spec: _Spec, dask: Any) -> tuple[Any, list[dict]
             for part in ddf.to_delayed()
         ]
     )
-    _wait_for_all(list(tasks))
+    _wait_for_all(list(tasks), progress, spec.name)
     summaries = dask.compute(*[t[1] for t in tasks])  # raises the first partition's error
     scored = dd.from_delayed([t[0] for t in tasks], meta=meta, verify_meta=False)
     return scored, list(summaries)
 
 
-def _wait_for_all(collections: list[Any]) -> None:
+def _wait_for_all(collections: list[Any], progress: bool | None = None, name: str = "") -> None:
     """On a cluster, let every partition finish (or fail) before any error is raised.
 
     A partition that fails does not cut the others short: their scores reach the
-    cache, so the rerun after a fix pays only for what failed.
+    cache, so the rerun after a fix pays only for what failed. The progress bar
+    (on a terminal or in a notebook, or as ``progress=`` says) counts partitions.
     """
     try:
-        from distributed import futures_of, wait
+        from distributed import as_completed, futures_of, wait
     except ImportError:  # pragma: no cover - the local scheduler computed everything
         return
+    from biasaudit.matchers._engine import _progress_bar
+
     futures = futures_of(collections)
-    if futures:
+    if not futures:
+        return
+    bar = _progress_bar(progress, False, len(futures), f"{name} on dask", unit="partition")
+    if bar is None:
         wait(futures)
+        return
+    with bar:
+        for _ in as_completed(futures):
+            bar.update(1)
 
 
 def _failures(summaries: list[dict], name: str) -> None:
@@ -211,6 +223,7 @@ def score_dask_for_audit(
     roles: Mapping[str, Any],
     cache: Any = None,
     metadata: Mapping[str, Any] | None = None,
+    progress: bool | None = None,
 ) -> tuple[Any, str, str | None, dict[str, Any]]:
     """Score a Dask DataFrame on its workers; return the scored frame, columns and metadata.
 
@@ -234,6 +247,8 @@ def score_dask_for_audit(
         The shared score cache; its absolute path must be reachable from every worker.
     metadata : mapping, optional
         The caller's metadata; the matcher record is added under ``"matcher"``.
+    progress : bool, optional
+        A progress bar over partitions (default: on a terminal or in a notebook).
 
     Returns
     -------
@@ -272,7 +287,7 @@ def score_dask_for_audit(
         column=column,
         out_job=out_job,
     )
-    scored, summaries = _run(ddf, cloudpickle.dumps(built), spec, dask)
+    scored, summaries = _run(ddf, cloudpickle.dumps(built), spec, dask, progress)
     _failures(summaries, spec.name)
     return scored, column, out_job, _record(built, spec, summaries, metadata)
 

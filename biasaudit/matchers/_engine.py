@@ -349,7 +349,9 @@ def _check(output: Any, task: _Task, name: str) -> np.ndarray:
     return values
 
 
-def _progress_bar(progress: bool | None, quiet: bool, total: int, name: str) -> Any:
+def _progress_bar(
+    progress: bool | None, quiet: bool, total: int, name: str, unit: str = "pair"
+) -> Any:
     """A tqdm bar (terminal or notebook widget), or None when it should stay quiet."""
     if quiet:
         return None
@@ -358,7 +360,7 @@ def _progress_bar(progress: bool | None, quiet: bool, total: int, name: str) -> 
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=f"scoring ({name})", unit="pair")
+    return tqdm(total=total, desc=f"scoring ({name})", unit=unit)
 
 
 def score_candidates(
