@@ -39,7 +39,8 @@ MISSING_COLUMN = (
 )
 MISSING_ATTRIBUTES = (
     "No protected attribute was given. Columns present: {present}. "
-    "Pass attributes=[...] with one or more existing columns."
+    "Pass attributes=[...] (on the command line --attribute COL, repeatable) with one "
+    "or more existing columns."
 )
 
 
@@ -98,7 +99,9 @@ SINGLE_GROUP = (
 )
 NO_DECISION = (
     "No decision to audit: the pool has neither a selected column nor a score. "
-    "Pass selected=COLUMN, or score=COLUMN with threshold=, top_k= or top_fraction=."
+    "Pass selected=COLUMN, or score=COLUMN with threshold=, top_k= or top_fraction= "
+    "(on the command line --selected COL, or --score COL with --threshold, --top-k or "
+    "--top-fraction)."
 )
 CONFLICTING_RULES = (
     "Only one decision rule can be used; got {rules}. "

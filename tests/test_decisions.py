@@ -434,5 +434,7 @@ def test_no_decision_message_in_full(ranked: pd.DataFrame) -> None:
         biasaudit.audit(ranked, attributes=["g"], job="job")
     assert str(caught.value) == (
         "No decision to audit: the pool has neither a selected column nor a score. "
-        "Pass selected=COLUMN, or score=COLUMN with threshold=, top_k= or top_fraction=."
+        "Pass selected=COLUMN, or score=COLUMN with threshold=, top_k= or top_fraction= "
+        "(on the command line --selected COL, or --score COL with --threshold, --top-k or "
+        "--top-fraction)."
     )

@@ -81,7 +81,8 @@ def test_no_attributes(small: pd.DataFrame, attributes: object) -> None:
     assert got == E.MISSING_ATTRIBUTES.format(present=COLUMNS)
     assert got == (
         "No protected attribute was given. Columns present: ['sex', 'score', 'hired', 'cid']. "
-        "Pass attributes=[...] with one or more existing columns."
+        "Pass attributes=[...] (on the command line --attribute COL, repeatable) with one "
+        "or more existing columns."
     )
 
 
