@@ -903,8 +903,10 @@ def rank_audit(
 
     Parameters
     ----------
-    data : DataFrame, pyarrow.Table, CandidatePool, str or Path
-        The candidates, one row per (job, candidate).
+    data : DataFrame, pyarrow.Table, CandidatePool, str or Path, or an engine's input
+        The candidates, one row per (job, candidate). A Parquet glob or folder, a
+        DuckDB relation, a Dask DataFrame or a polars LazyFrame is read with only
+        the role columns, each job's rows ordered where the data live.
     attributes : list of str
         Protected-attribute columns.
     job : str, optional
@@ -1045,6 +1047,11 @@ def _pool(
         return data, use[0]
     if (score is None) == (rank is None):
         raise E.ValidationError(NEEDS_ORDER.format(given={"score": score, "rank": rank}))
+    from biasaudit.engine._ranking import is_engine_input, ranking_input
+
+    if is_engine_input(data):  # a lake, DuckDB, Dask, a LazyFrame: ordered where it lives
+        roles = {"job": job, "score": score, "rank": rank, "label": label}
+        data = ranking_input(data, attributes=attributes, **roles)
     pool = CandidatePool(data, attributes=attributes, job=job, score=score, rank=rank, label=label)
     return pool, "score" if score is not None else "rank"
 

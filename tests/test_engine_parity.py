@@ -178,6 +178,17 @@ def test_ranking_on_every_engine_gives_the_pandas_numbers(name: str, tmp_path: P
         _assert_same_ranking(expected, _rank(data, options), engine)
 
 
+def test_rank_audit_reads_any_engine_input_directly(tmp_path: Path) -> None:
+    # rank_audit(lake / relation / LazyFrame) orders the rows where they live; with
+    # distinct scores no tie-break is needed, so even a DuckDB relation matches pandas.
+    df = _ranking_pool()
+    options = dict(attributes=["sex", "race"], n_bootstrap=50, **RANKINGS["by_score"])
+    assert df["score"].is_unique
+    expected = rank_audit(df, **options)
+    for engine, data in _engines(df, tmp_path).items():
+        _assert_same_ranking(expected, rank_audit(data, **options), engine)
+
+
 def test_ranking_input_orders_in_duckdb_and_reads_only_the_role_columns(tmp_path: Path) -> None:
     from biasaudit.engine._ranking import ranking_input
 
