@@ -16,7 +16,7 @@ from biasaudit._provenance import provenance
 from biasaudit.decisions import DecisionRule, above_median, make_rule
 from biasaudit.engine import CellScores, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
 from biasaudit.engine._dask import is_dask, reduce_dask
-from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, reduce_duckdb
+from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, is_relation, reduce_duckdb
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
@@ -260,7 +260,7 @@ def audit(
     roles = {"attributes": attributes, "job": job, "score": score, "rank": rank, "label": label}
     if ranking is not None and not isinstance(data, CandidatePool):
         check_ranking_roles(job, score, rank)
-    if is_lake_path(data) or _is_relation(data):
+    if is_lake_path(data) or is_relation(data):
         result = _audit_duckdb(data, attributes, locals())
         return _with_ranking(result, data, ranking, {**roles, "id": id})
     if is_dask(data):
@@ -325,10 +325,6 @@ def _with_ranking(
         return result
     section = ranking_section(data, options, **roles)
     return dataclasses.replace(result, sections={**result.sections, "ranking": section})
-
-
-def _is_relation(data: Any) -> bool:
-    return type(data).__module__.startswith("duckdb") and hasattr(data, "query")
 
 
 def _rule_dict(options: Mapping[str, Any]) -> dict[str, Any]:

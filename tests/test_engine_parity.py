@@ -350,3 +350,11 @@ def test_ranking_on_dask_gives_the_pandas_numbers(dask_client) -> None:
         options = dict(attributes=["sex", "race"], n_bootstrap=50, **RANKINGS[name])
         expected = rank_audit(df, **options)
         _assert_same_ranking(expected, _rank(dd.from_pandas(df, npartitions=5), options), name)
+
+
+def test_a_duckdb_relation_is_reduced_inside_duckdb() -> None:
+    # DuckDB 1.x puts the relation class in module '_duckdb', 2.x in 'duckdb._relation':
+    # both must take the DuckDB engine, not be pulled into memory as a table.
+    df = _pool(300)
+    result = biasaudit.audit(duckdb.connect().from_df(df), attributes=["sex"], selected="hired")
+    assert result.provenance["input"]["engine"] == "duckdb"

@@ -36,6 +36,20 @@ def _require_duckdb() -> Any:
     return duckdb
 
 
+def is_relation(data: Any) -> bool:
+    """Whether ``data`` is a DuckDB relation (its class lives in ``_duckdb`` on DuckDB 1.x
+    and in ``duckdb._relation`` on 2.x, so the module name alone does not tell).
+
+    Examples
+    --------
+    >>> import duckdb
+    >>> is_relation(duckdb.sql("SELECT 1 AS a")), is_relation("lake/*.parquet")
+    (True, False)
+    """
+    kind = type(data)
+    return "duckdb" in kind.__module__.lower() and kind.__name__ == "DuckDBPyRelation"
+
+
 def is_lake_path(data: Any) -> bool:
     """Whether ``data`` names a folder or a glob of Parquet files (DuckDB engine).
 

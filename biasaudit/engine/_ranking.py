@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from biasaudit import _errors as E
 from biasaudit.engine._dask import is_dask
-from biasaudit.engine._duckdb import _q, _require_duckdb, is_lake_path
+from biasaudit.engine._duckdb import _q, _require_duckdb, is_lake_path, is_relation
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 
 __all__ = ["is_engine_input", "ranking_input"]
@@ -46,7 +46,7 @@ def is_engine_input(data: Any) -> bool:
     >>> is_engine_input("lake/*.parquet"), is_engine_input(pd.DataFrame({"a": [1]}))
     (True, False)
     """
-    relation = type(data).__module__.startswith("duckdb") and hasattr(data, "query")
+    relation = is_relation(data)
     return is_lake_path(data) or relation or is_dask(data) or is_polars_lazy(data)
 
 
