@@ -251,7 +251,8 @@ def draw_intervals(
             ax.errorbar(
                 v[mask],
                 y[mask],
-                xerr=[np.maximum(v - lo, 0)[mask], np.maximum(hi - v, 0)[mask]],
+                # one (2, n) array: a list of arrays trips a NumPy deprecation in matplotlib 3.10
+                xerr=np.vstack((np.maximum(v - lo, 0)[mask], np.maximum(hi - v, 0)[mask])),
                 fmt=marker,
                 color=OKABE_ITO[colour],
                 capsize=3,
