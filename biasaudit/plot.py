@@ -49,9 +49,9 @@ from biasaudit.reports._charts import (
     draw_score_distributions,
 )
 from biasaudit.reports._chartset import (
-    INSUFFICIENT_NOTE,
     RATIO_LINES,
     IntervalRows,
+    exposure_rows,
     interval_rows,
 )
 
@@ -230,31 +230,6 @@ def _ranking_records(source: Any) -> list[dict[str, Any]]:
     raise ValueError(BAD_RANKING.format(kind=type(source).__name__))
 
 
-def _exposure_rows(records: list[dict[str, Any]], attribute: str, metric: str) -> IntervalRows:
-    def number(value: Any) -> float:
-        return np.nan if value is None else float(value)
-
-    def pick(name: str) -> list[dict[str, Any]]:
-        return [
-            r
-            for r in records
-            if r["attribute"] == attribute and r["metric"] == name and r.get("k") is None
-        ]
-
-    rows = pick(metric)
-    highest = {r["group"] for r in pick("exposure_ratio") if number(r["value"]) == 1.0}
-    values = np.array([number(r["value"]) for r in rows], dtype=float)
-    return IntervalRows(
-        labels=[str(r["group"]) for r in rows],
-        values=values,
-        lows=np.array([number(r["ci_low"]) for r in rows], dtype=float),
-        highs=np.array([number(r["ci_high"]) for r in rows], dtype=float),
-        comparison=np.array([r["group"] in highest for r in rows], dtype=bool),
-        notes=[None if np.isfinite(v) else INSUFFICIENT_NOTE for v in values],
-        left_out=[],
-    )
-
-
 def plot_exposure(
     ranking: Any,
     attribute: str | None = None,
@@ -319,7 +294,7 @@ def plot_exposure(
         if r["metric"] == metric and (r["attribute"],) not in names:
             names.append((r["attribute"],))
     chosen = _pick(names, attribute, "ranking audit")
-    data = [_exposure_rows(records, names[i][0], metric) for i in chosen]
+    data = [exposure_rows(records, names[i][0], metric) for i in chosen]
     axes = _axes(ax, [names[i][0] for i in chosen], [_interval_height(len(d.labels)) for d in data])
     for one, i, rows in zip(axes, chosen, data):
         word = "Exposure ratio" if ratio else "Exposure"

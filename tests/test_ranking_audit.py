@@ -350,6 +350,13 @@ def test_report_renders_the_section(ranked) -> None:
     assert '<h2 id="ranking-title">Ranking fairness</h2>' in html
     assert 'href="#ranking"' in html
     assert "How these measures are computed" in html
+    # the exposure ratios are charted too, with their numbers in the text alternative
+    assert 'id="chart-exposure-0-svg"' in html
+    assert "Exposure ratio in the rankings: sex" in html
+    records = ranked.sections["ranking"]["metrics"]
+    exposure = [r for r in records if r["metric"] == "exposure_ratio"]
+    female = next(r for r in exposure if r["group"] == "F")
+    assert f"F {female['value']:.2f} [" in html
     start = html.index('id="ranking-table-0"')
     table = html[start : html.index("</table>", start)]
     # the caption repeats the heading above the table: hidden visually, kept for screen readers

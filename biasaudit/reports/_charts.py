@@ -176,6 +176,7 @@ def interval_chart(
     xlabel: str,
     reference_lines: Sequence[tuple[float, str]] = (),
     flag_below: float | None = None,
+    comparison: Sequence[bool] | None = None,
     alt: str,
 ) -> Chart:
     """Horizontal point-and-interval chart as SVG; see :func:`draw_intervals`."""
@@ -191,6 +192,7 @@ def interval_chart(
         xlabel=xlabel,
         reference_lines=reference_lines,
         flag_below=flag_below,
+        comparison=comparison,
     )
     return _to_svg(fig, chart_id, title, alt)
 

@@ -22,7 +22,14 @@ from biasaudit.reports._charts import (
 )
 from biasaudit.reports._format import group_label, pct, ratio
 
-__all__ = ["RATIO_LINES", "IntervalRows", "charts_for", "interval_rows", "table_rows"]
+__all__ = [
+    "RATIO_LINES",
+    "IntervalRows",
+    "charts_for",
+    "exposure_rows",
+    "interval_rows",
+    "table_rows",
+]
 
 #: Reference lines of every impact-ratio chart: the four-fifths threshold, then parity.
 RATIO_LINES = ((FOUR_FIFTHS, "four-fifths 0.8"), (1.0, "parity 1.0"))
@@ -102,6 +109,73 @@ def interval_rows(
     )
 
 
+def exposure_rows(records: list[dict[str, Any]], attribute: str, metric: str) -> IntervalRows:
+    """The rows of an exposure chart from a ranking audit's metric records.
+
+    ``metric`` is ``"exposure_ratio"`` or ``"exposure"``; the comparison group
+    is the one whose exposure ratio is exactly 1 (the highest, or the stated one).
+    """
+
+    def number(value: Any) -> float:
+        return np.nan if value is None else float(value)
+
+    def pick(name: str) -> list[dict[str, Any]]:
+        return [
+            r
+            for r in records
+            if r["attribute"] == attribute and r["metric"] == name and r.get("k") is None
+        ]
+
+    rows = pick(metric)
+    highest = {r["group"] for r in pick("exposure_ratio") if number(r["value"]) == 1.0}
+    values = np.array([number(r["value"]) for r in rows], dtype=float)
+    return IntervalRows(
+        labels=[str(r["group"]) for r in rows],
+        values=values,
+        lows=np.array([number(r["ci_low"]) for r in rows], dtype=float),
+        highs=np.array([number(r["ci_high"]) for r in rows], dtype=float),
+        comparison=np.array([r["group"] in highest for r in rows], dtype=bool),
+        notes=[None if np.isfinite(v) else INSUFFICIENT_NOTE for v in values],
+        left_out=[],
+    )
+
+
+def _exposure_charts(section: dict[str, Any]) -> list[Chart]:
+    """One exposure-ratio chart per attribute of a ranking section."""
+    records = section.get("metrics") or []
+    attributes = list(dict.fromkeys(r["attribute"] for r in records))
+    out = []
+    for i, attr in enumerate(attributes):
+        rows = exposure_rows(records, attr, "exposure_ratio")
+        if not len(rows.labels):
+            continue
+        alt = _interval_alt(
+            f"Exposure ratio (mean position weight 1/log2(1 + position), relative to the "
+            f"comparison group) per group of {attr}",
+            rows.labels,
+            rows.values,
+            zip(rows.lows, rows.highs),
+            lambda x: ratio(x, 2),
+            [],
+            "; a dashed line marks parity 1.0 and the comparison group is drawn as a diamond",
+        )
+        out.append(
+            interval_chart(
+                f"chart-exposure-{i}",
+                f"Exposure ratio in the rankings: {attr}",
+                rows.labels,
+                rows.values,
+                rows.lows,
+                rows.highs,
+                xlabel="exposure ratio (1.0 = parity)",
+                reference_lines=((1.0, "parity 1.0"),),
+                comparison=rows.comparison,
+                alt=alt,
+            )
+        )
+    return out
+
+
 def _interval_alt(kind: str, labels, values, cis, fmt, left_out: list[str], extra: str) -> str:
     parts = [
         f"{label} {fmt(v)} [{fmt(lo)}, {fmt(hi)}]" if np.isfinite(v) else f"{label} n/a"
@@ -113,20 +187,26 @@ def _interval_alt(kind: str, labels, values, cis, fmt, left_out: list[str], extr
     return text
 
 
+def _column_word(column: str) -> str:
+    """`` (scoring impact ratio)`` for a column other than the plain impact ratio."""
+    words = column.replace("_", " ")
+    return "" if words == "impact ratio" else f" ({words})"
+
+
 def _ratio_chart(result: Any, table: dict, i: int, names: dict, attr: str) -> Chart:
     rows = interval_rows(
         result, table, names["ratio"], names["ratio_ci"], metric=names["value"], drop_excluded=True
     )
     title = f"Impact ratio by group: {attr}"
     alt = _interval_alt(
-        f"Impact ratio ({names['ratio'].replace('_', ' ')}) per group of {attr}",
+        f"Impact ratio{_column_word(names['ratio'])} per group of {attr}",
         rows.labels,
         rows.values,
         zip(rows.lows, rows.highs),
         lambda x: ratio(x, 2),
         rows.left_out,
-        "; a dashed line marks the four-fifths threshold 0.8, a dotted line parity 1.0, and "
-        "groups under 0.8 are drawn as squares",
+        "; a dashed line marks the four-fifths threshold 0.8, a dotted line parity 1.0, "
+        "groups under 0.8 are drawn as squares and the comparison group as a diamond",
     )
     return interval_chart(
         f"chart-ratio-{i}",
@@ -138,6 +218,7 @@ def _ratio_chart(result: Any, table: dict, i: int, names: dict, attr: str) -> Ch
         xlabel="impact ratio (1.0 = parity)",
         reference_lines=RATIO_LINES,
         flag_below=FOUR_FIFTHS,
+        comparison=rows.comparison,
         alt=alt,
     )
 
@@ -211,7 +292,8 @@ def _score_charts(hists: dict[str, Any]) -> list[Chart]:
 
 
 def charts_for(result: Any, ctx: dict[str, Any]) -> list[dict[str, Any]]:
-    """Chart groups: impact ratios, rates, and score charts when histograms exist."""
+    """Chart groups: impact ratios, rates, score charts when histograms exist, and
+    exposure ratios when the result has a ranking section."""
     names = column_names(METRICS[ctx["primary"]])
     groups = []
     for i, table in enumerate(result.tables):
@@ -225,4 +307,9 @@ def charts_for(result: Any, ctx: dict[str, Any]) -> list[dict[str, Any]]:
     if hists is not None:
         title = "Score distributions" + (" and calibration" if hists["has_label"] else "")
         groups.append({"title": title, "charts": _score_charts(hists)})
+    ranking = (getattr(result, "sections", None) or {}).get("ranking")
+    if isinstance(ranking, dict):
+        charts = _exposure_charts(ranking)
+        if charts:
+            groups.append({"title": "Ranking exposure", "charts": charts})
     return groups
