@@ -242,7 +242,8 @@ def plot_exposure(
 
     Exposure (Singh and Joachims 2018) is the mean position weight
     ``1/log2(1 + position)`` of a group's members; the exposure ratio divides
-    it by the highest known group's exposure (that group is marked
+    it by the highest known group's exposure, or by the ``reference_group``
+    the ranking audit was given (that group is marked
     "(comparison)" and drawn as a diamond). A dashed line marks parity 1.0; no
     legal threshold applies to exposure, so no row is flagged. Rows whose value
     is undefined say "insufficient data".
