@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -193,7 +193,7 @@ class RankingResult:
 
 def _check_options(
     k: int | Sequence[int],
-    attention: float,
+    attention: Any,
     alpha: float,
     step: int,
     n_bootstrap: int,
@@ -206,7 +206,14 @@ def _check_options(
         )
     checks = [
         ("k", all(v >= 1 for v in ks), "positive integers", k, "Pass e.g. k=(10, 20)."),
-        ("attention", 0 < attention <= 1, "in (0, 1]", attention, "Pass e.g. attention=0.5."),
+        (
+            "attention",
+            _attention_ok(attention),
+            "a number in (0, 1] (geometric p), a sequence of non-negative weights by "
+            "position, or a function of the positions",
+            attention,
+            "Pass e.g. attention=0.5, or attention=[0.3, 0.15, 0.1].",
+        ),
         ("alpha", 0 < alpha < 1, "in (0, 1)", alpha, "Pass e.g. alpha=0.1."),
         ("rnd_step", step >= 2, "an integer >= 2", step, "Pass e.g. rnd_step=10."),
         ("n_bootstrap", n_bootstrap >= 0, "an integer >= 0", n_bootstrap, "Pass e.g. 200."),
@@ -229,6 +236,46 @@ def _check_options(
                 BAD_OPTION.format(name=name, expected=expected, value=value, fix=fix)
             )
     return tuple(sorted({int(v) for v in ks}))
+
+
+def _attention_ok(model: Any) -> bool:
+    if callable(model):
+        return True
+    if isinstance(model, (int, float, np.integer, np.floating)) and not isinstance(model, bool):
+        return 0 < float(model) <= 1
+    try:
+        weights = np.asarray(model, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return bool(
+        weights.ndim == 1 and len(weights) and np.isfinite(weights).all() and (weights >= 0).all()
+    )
+
+
+def _attention(positions: np.ndarray, model: Any) -> np.ndarray:
+    """The attention model's weights, checked when the model is the user's function."""
+    weights = R.attention_weights(positions, model)
+    bad = weights.shape != positions.shape or not (np.isfinite(weights) & (weights >= 0)).all()
+    if bad:
+        raise E.ValidationError(
+            BAD_OPTION.format(
+                name="attention",
+                expected="a function returning one finite, non-negative weight per position",
+                value=model,
+                fix="Return an array as long as the positions passed in.",
+            )
+        )
+    return weights
+
+
+def _attention_text(model: Any) -> str:
+    if callable(model):
+        return f"user function {getattr(model, '__name__', type(model).__name__)} of the position"
+    if np.ndim(model) == 1:
+        shown = ", ".join(f"{w:g}" for w in np.asarray(model, dtype=float)[:10])
+        more = ", ..." if len(model) > 10 else ""
+        return f"given weights by position [{shown}{more}], 0 beyond position {len(model)}"
+    return f"geometric p(1-p)^(position-1), p={float(model):g}"
 
 
 def _job_codes(pool: CandidatePool) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -472,7 +519,7 @@ def _features(
             f[f"{name}{k}"], f[f"{name}_n{k}"] = np.where(ok, v, 0.0), ok.astype(np.float64)
     w = R.exposure_weights(rk.positions)
     f["expo"] = per_cell(w) * e
-    a = R.attention_weights(rk.positions, options["attention"])
+    a = _attention(rk.positions, options["attention"])
     f["att"] = per_cell(a) * e
     if rk.label is not None:
         f["rel"] = per_cell(rk.label.astype(np.float64)) * e
@@ -854,7 +901,7 @@ def rank_audit(
     label: str | None = None,
     k: int | Sequence[int] = (10, 20),
     target: Mapping[str, Mapping[str, float]] | None = None,
-    attention: float = 0.5,
+    attention: float | Sequence[float] | Callable[[np.ndarray], np.ndarray] = 0.5,
     alpha: float = 0.1,
     seed: int = 0,
     rnd_step: int = 10,
@@ -887,7 +934,8 @@ def rank_audit(
     - ``exposure`` (mean ``1/log2(1+j)`` of the group's members),
       ``exposure_ratio``, ``disparate_treatment_ratio`` (exposure / mean
       label, relative to the highest group; with ``label``), ``attention``
-      (geometric ``p(1-p)^(j-1)``, ``p = attention``) and ``attention_ratio``;
+      (geometric ``p(1-p)^(j-1)`` with ``p = attention``, or the weights or
+      function given) and ``attention_ratio``;
     - ``rnd``, ``rkl``, ``rrd`` with each known group as the protected group:
       cut-offs ``rnd_step, 2 rnd_step, ...``, discount ``1/log2(i)``,
       normaliser = the larger value of the two extreme rankings (group all
@@ -919,8 +967,11 @@ def rank_audit(
         Cut-offs for the top-k and skew metrics.
     target : mapping, optional
         Desired shares per attribute, e.g. ``{"sex": {"F": 0.5, "M": 0.5}}``.
-    attention : float
-        ``p`` of the geometric attention model.
+    attention : float, sequence of float or callable
+        The attention model: ``p`` of the geometric model ``p(1-p)^(j-1)``
+        (default 0.5); weights for positions 1, 2, ... (e.g. click-through
+        rates measured by position; 0 beyond the last); or a function mapping
+        an array of positions to weights.
     alpha : float
         FA*IR significance level (before the multiple-testing adjustment).
     seed : int
@@ -1091,7 +1142,7 @@ def _configuration(pool: CandidatePool, by: str, s: dict[str, Any]) -> dict[str,
         "k": list(s["k"]),
         "target": {a: dict(v) for a, v in (s["target"] or {}).items()},
         "exposure_weight": "1/log2(1 + position)",
-        "attention": f"geometric p(1-p)^(position-1), p={s['attention']}",
+        "attention": _attention_text(s["attention"]),
         "ndkl_normaliser": "Z = sum_{i=1..n} 1/log2(i + 1), per job, mean over jobs",
         "rank_divergence": {
             "cutoffs": f"{s['step']}, {2 * s['step']}, ... up to the job's length",

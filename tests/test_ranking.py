@@ -167,6 +167,17 @@ def test_exposure_and_attention(two_jobs: pd.DataFrame) -> None:
     # Another attention model: p = 0.2 -> 0.2, 0.16, 0.128, 0.1024
     r2 = audit2(two_jobs, attention=0.2)
     assert r2.value("attention", "F") == pytest.approx((0.128 + 0.1024 + 0.16 + 0.128) / 4)
+    # Weights measured by position (e.g. click-through rates), 0 beyond the last given:
+    # positions 1..4 get 0.4, 0.2, 0.1, 0 -> F (0.1 + 0 + 0.2 + 0.1) / 4, M (0.4 + 0.2 +
+    # 0.4 + 0) / 4.
+    r3 = audit2(two_jobs, attention=[0.4, 0.2, 0.1])
+    assert r3.value("attention", "F") == pytest.approx(0.4 / 4)
+    assert r3.value("attention", "M") == pytest.approx(1.0 / 4)
+    assert "0 beyond position 3" in r3.configuration["attention"]
+    # Any function of the position: 1/j -> F (1/3 + 1/4 + 1/2 + 1/3) / 4
+    r4 = audit2(two_jobs, attention=lambda j: 1 / j)
+    assert r4.value("attention", "F") == pytest.approx((1 / 3 + 1 / 4 + 1 / 2 + 1 / 3) / 4)
+    assert r4.configuration["attention"] == "user function <lambda> of the position"
 
 
 def test_disparate_treatment_ratio() -> None:
@@ -345,8 +356,11 @@ def test_bad_options(two_jobs: pd.DataFrame) -> None:
         rank_audit(two_jobs, attributes=["sex"], job="job")
     with pytest.raises(ValidationError, match="k must be positive integers"):
         audit2(two_jobs, k=(0, 2))
-    with pytest.raises(ValidationError, match="attention must be in"):
-        audit2(two_jobs, attention=0)
+    for bad_model in (0, 1.5, [], [0.3, -0.1], [[0.5]], "high"):
+        with pytest.raises(ValidationError, match=r"attention must be a number in \(0, 1\]"):
+            audit2(two_jobs, attention=bad_model)
+    with pytest.raises(ValidationError, match="one finite, non-negative weight per position"):
+        audit2(two_jobs, attention=lambda j: -j)
     bad = two_jobs.assign(rank=two_jobs["rank"] + 0.5)
     with pytest.raises(ValidationError, match="whole numbers"):
         audit2(bad)

@@ -175,14 +175,34 @@ def exposure_weights(positions: np.ndarray) -> np.ndarray:
     return _by_position(positions, lambda j: 1.0 / np.log2(1.0 + j))
 
 
-def attention_weights(positions: np.ndarray, p: float) -> np.ndarray:
-    """Geometric attention ``p (1 - p)^(j - 1)`` (Sapiezynski et al. 2019).
+def attention_weights(positions: np.ndarray, model: Any = 0.5) -> np.ndarray:
+    """Attention paid to each position under an attention model (Sapiezynski et al. 2019).
+
+    ``model`` is a number ``p`` in (0, 1] for the geometric model
+    ``p (1 - p)^(j - 1)``; a sequence of weights for positions 1, 2, ... (for
+    example click-through rates measured by position; positions beyond it get
+    0); or a function of the array of positions (floats, 1 is the top).
 
     Examples
     --------
     >>> attention_weights(np.array([1, 2, 3]), 0.5).tolist()
     [0.5, 0.25, 0.125]
+    >>> attention_weights(np.array([1, 2, 3, 4]), [0.4, 0.2, 0.1]).tolist()
+    [0.4, 0.2, 0.1, 0.0]
+    >>> attention_weights(np.array([1, 4]), lambda j: 1 / j).tolist()
+    [1.0, 0.25]
     """
+    if callable(model):
+        return np.asarray(model(np.asarray(positions, dtype=np.float64)), dtype=np.float64)
+    if np.ndim(model) == 1:
+        table = np.concatenate(([0.0], np.asarray(model, dtype=np.float64)))
+
+        def lookup(j: np.ndarray) -> np.ndarray:
+            index = j.astype(np.int64)
+            return np.where(index < len(table), table[np.minimum(index, len(table) - 1)], 0.0)
+
+        return _by_position(positions, lookup)
+    p = float(model)
     return _by_position(positions, lambda j: p * (1.0 - p) ** (j - 1.0))
 
 
