@@ -365,3 +365,33 @@ def test_four_fifths_rule_on_every_cell(result_all):
     assert row["flip_flop"] is False
     assert cells.loc[f"Male / {BLACK}", "four_fifths_violation"] is False
     assert cells.loc[f"Male / {WHITE}", "shortfall"] == 0.0
+
+
+# -- the LL144 ratio whatever comparison the auditor chose -------------------------
+
+
+def test_ll144_ratios_divide_by_the_highest_rate_even_with_a_stated_reference(race_df):
+    # The auditor compares with Black or African American (the EEOC analysis), but Local
+    # Law 144's summary divides by the highest category's rate: White, 412 of 797.
+    result = biasaudit.audit(race_df, attributes=["race"], selected="selected",
+                             reference_group={"race": BLACK})  # fmt: skip
+    race = table(result, "race")
+    assert race.loc[BLACK, "impact_ratio"] == 1.0
+    assert race.loc[WHITE, "impact_ratio"] == pytest.approx((412 / 797) / (170 / 390))
+    for group, _, _, _, ratio in RACE_TABLE:
+        if group != AIAN:  # under 2%: left out
+            assert_printed(race.loc[group, "ll144_impact_ratio"], ratio)
+    assert np.isnan(race.loc[AIAN, "ll144_impact_ratio"])
+    # the report's LL144 table shows the rule's ratios and names the highest category
+    html = result.to_html()
+    start = html.index('id="ll144-table-0"')
+    ll144 = html[start : html.index("</table>", start)]
+    assert "0.84" in ll144 and "1.50" not in ll144
+    assert "comparison category (highest rate)" in ll144
+    assert "chosen by the auditor" not in ll144
+
+
+def test_ll144_ratio_equals_the_impact_ratio_without_a_reference(result):
+    frame = result.groups_frame()
+    both = frame[["impact_ratio", "ll144_impact_ratio"]].to_numpy(float)
+    np.testing.assert_array_equal(both[:, 0], both[:, 1])

@@ -183,6 +183,27 @@ def _selection_extras(
     return out
 
 
+def _ll144_ratios(cols: dict[str, Any], eligible: np.ndarray) -> dict[str, Any]:
+    """Local Law 144's impact ratios: each rate over the highest eligible group's rate.
+
+    The same as ``impact_ratio`` / ``scoring_impact_ratio`` unless the audit states a
+    ``reference_group``; the LL144 summary always uses these (the rule divides by
+    the highest category's rate), the EEOC analysis the stated comparison.
+    """
+    out = {}
+    for metric in ("selection_rate", "scoring_rate"):
+        names = column_names(METRICS[metric])
+        if names["value"] not in cols:
+            continue
+        value = np.asarray(cols[names["value"]], dtype=np.float64)
+        usable = eligible & np.isfinite(value)
+        best = value[usable].max() if usable.any() else np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(usable & (best > 0), value / best, np.nan)
+        out[f"ll144_{names['ratio']}"] = ratio
+    return out
+
+
 def _labels(stats: SufficientStats, attrs: tuple[str, ...]) -> tuple[list[tuple], np.ndarray]:
     cats = [stats.categories[stats.attributes.index(a)] for a in attrs]
     labels = list(itertools.product(*cats))
@@ -287,6 +308,7 @@ def group_table(
             cols.update(_strata_tests(stats, attrs, ref, eligible))
         if metric.name == ("selection_rate" if stats.has_selection else "scoring_rate"):
             cols["comparison_group"] = [comparisons[metric.name]] * len(labels)
+    cols.update(_ll144_ratios(cols, eligible))
     if stats.hist is not None:
         total, _ = stats.marginal_scores(attrs)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -221,21 +221,20 @@ def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]
         columns += [("Scoring rate", True), ("Scoring impact ratio", True)]
     columns.append(("Note", False))
     rows = []
+    # LL144 divides by the highest category's rate, whatever comparison the auditor chose
+    ll144 = f"ll144_{names['ratio']}"
     for _, row in table_groups(result, table).iterrows():
         note, cls = "", ""
-        impact = ratio(row[names["ratio"]])
+        value = row[ll144] if ll144 in row else row[names["ratio"]]
+        impact = ratio(value)
         if row["excluded_small"]:
             impact, cls = "left out", "muted"
             note = (
                 f"{pct(row['share'])} of known applicants (under {pct(ctx['min_share'])}): "
                 "left out of the impact ratios"
             )
-        elif row["verdict"] == "comparison group":
-            note = (
-                "comparison category (highest rate)"
-                if not ctx["reference"]
-                else ("comparison category chosen by the auditor")
-            )
+        elif (value == 1.0) if ll144 in row else (row["verdict"] == "comparison group"):
+            note = "comparison category (highest rate)"
         cells = [
             _cell(int(row["n"])),
             _cell(int(row.get(count_col, 0))),
@@ -243,9 +242,9 @@ def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]
             _cell(impact),
         ]
         if scoring:
-            scoring_ratio = (
-                "left out" if row["excluded_small"] else ratio(row["scoring_impact_ratio"])
-            )
+            column = "ll144_scoring_impact_ratio"
+            column = column if column in row else "scoring_impact_ratio"  # older results
+            scoring_ratio = "left out" if row["excluded_small"] else ratio(row[column])
             cells += [_cell(pct(row["scoring_rate"])), _cell(scoring_ratio)]
         cells.append(_cell(note))
         rows.append({"header": group_label(row["group"]), "cells": cells, "cls": cls})
