@@ -196,11 +196,11 @@ def _ll144_ratios(cols: dict[str, Any], eligible: np.ndarray) -> dict[str, Any]:
         if names["value"] not in cols:
             continue
         value = np.asarray(cols[names["value"]], dtype=np.float64)
+        best = _comparison(value, eligible, None)  # the highest eligible rate
         usable = eligible & np.isfinite(value)
-        best = value[usable].max() if usable.any() else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(usable & (best > 0), value / best, np.nan)
-        out[f"ll144_{names['ratio']}"] = ratio
+            ratio = value / value[best] if best is not None else np.full(len(value), np.nan)
+        out[f"ll144_{names['ratio']}"] = np.where(usable, ratio, np.nan)
     return out
 
 
