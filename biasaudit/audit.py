@@ -418,9 +418,8 @@ def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> Audit
     """The same audit, each partition reduced on its Dask worker."""
     _check_options(options["correction"], options["min_share"])
     attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
-    rule = _rule_dict(options)
-    if rule["rule"] in ("top_k", "top_fraction"):
-        raise E.ValidationError(E.DASK_RULE.format(rule=rule["rule"]))
+    rule = _rule_dict(options)  # validates the rule's values first
+    _check_dask_rule(options)
     make = (
         None
         if rule["rule"] == "none"

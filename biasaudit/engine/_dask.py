@@ -218,17 +218,7 @@ def reduce_dask(
     together; shuffle by job first or use the in-memory or DuckDB engine.
     """
     dask = _require_dask()
-    present = list(ddf.columns)
-    for column in [*attributes, *(c for c in roles.values() if c)]:
-        if column not in present:
-            role = (
-                "attributes"
-                if column in attributes
-                else next(r for r, c in roles.items() if c == column)
-            )
-            raise E.ValidationError(
-                E.MISSING_COLUMN.format(column=column, present=present, role=role)
-            )
+    E.check_columns(ddf.columns, attributes, roles)
     keys = [*attributes, *([roles["job"]] if roles.get("job") else [])]
     # A non-numeric score column is reported by the partition reduction, with its dtype.
     score = roles.get("score") if _numeric_dtype(ddf, roles.get("score")) else None

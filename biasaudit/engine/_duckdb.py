@@ -83,8 +83,13 @@ class DuckDBSource:
     files: list[str]
 
     @classmethod
-    def from_data(cls, data: Any) -> DuckDBSource:
-        """Open a relation, a folder of Parquet files or a glob."""
+    def from_data(cls, data: Any, row_order: bool = False) -> DuckDBSource:
+        """Open a relation, a folder of Parquet files or a glob.
+
+        With ``row_order``, files also carry the columns ``filename`` and
+        ``file_row_number``: the pool order (files by name, rows within each) for
+        breaking ties the way the in-memory engine does.
+        """
         duckdb = _require_duckdb()
         if isinstance(data, duckdb.DuckDBPyRelation):
             return cls(data, "duckdb relation", [])
@@ -93,7 +98,8 @@ class DuckDBSource:
         files = sorted(_glob.glob(pattern, recursive=True))
         if not files:
             raise E.ValidationError(E.MISSING_FILE.format(path=text))
-        return cls(duckdb.read_parquet(files), text, files)
+        order = {"filename": True, "file_row_number": True} if row_order else {}
+        return cls(duckdb.read_parquet(files, **order), text, files)
 
     def sha256(self, stats: SufficientStats) -> tuple[str, str]:
         """SHA-256 of the files' bytes (in name order), else of the statistics."""
@@ -133,8 +139,13 @@ def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
     return [r[0] for r in rows]
 
 
+def column_type(relation: Any, column: str) -> str:
+    """The DuckDB type of ``column``, upper case (e.g. ``"DECIMAL(10,2)"``, ``"VARCHAR"``)."""
+    return str(dict(zip(relation.columns, relation.types))[column]).upper()
+
+
 def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
-    kind = str(dict(zip(relation.columns, relation.types))[column]).upper()
+    kind = column_type(relation, column)
     numeric = any(t in kind for t in (*_NUMERIC_TYPES, "BOOL"))
     if not numeric:
         examples = [r[0] for r in q.rows(f"SELECT {_q(column)} FROM src LIMIT 3")]
@@ -162,7 +173,7 @@ def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str 
                 column=column, role=role, count=nulls, ids=_row_ids(q, f"{col} IS NULL", ids)
             )
         )
-    kind = str(dict(zip(relation.columns, relation.types))[column]).upper()
+    kind = column_type(relation, column)
     if kind == "BOOLEAN":
         return
     if any(t in kind for t in _NUMERIC_TYPES):

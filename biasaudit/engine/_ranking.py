@@ -19,9 +19,7 @@ of jobs with ties at each cut-off either way).
 
 from __future__ import annotations
 
-import glob as _glob
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -29,7 +27,7 @@ import pyarrow.compute as pc
 
 from biasaudit import _errors as E
 from biasaudit.engine._dask import is_dask
-from biasaudit.engine._duckdb import _q, _require_duckdb, is_lake_path, is_relation
+from biasaudit.engine._duckdb import DuckDBSource, _q, column_type, is_lake_path, is_relation
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 
 __all__ = ["is_engine_input", "ranking_input"]
@@ -46,8 +44,7 @@ def is_engine_input(data: Any) -> bool:
     >>> is_engine_input("lake/*.parquet"), is_engine_input(pd.DataFrame({"a": [1]}))
     (True, False)
     """
-    relation = is_relation(data)
-    return is_lake_path(data) or relation or is_dask(data) or is_polars_lazy(data)
+    return is_lake_path(data) or is_relation(data) or is_dask(data) or is_polars_lazy(data)
 
 
 def _roles(
@@ -74,30 +71,18 @@ def _encode(batch: pa.RecordBatch | pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
-def _combine(tables: list[pa.Table], schema_from: pa.Table | None = None) -> pa.Table:
+def _combine(tables: list[pa.Table]) -> pa.Table:
     if not tables:
-        return schema_from if schema_from is not None else pa.table({})
+        return pa.table({})
     table = pa.concat_tables(tables, promote_options="permissive")
     return table.unify_dictionaries().combine_chunks()
-
-
-def _duckdb_relation(data: Any) -> tuple[Any, bool]:
-    """The relation to read and whether it carries Parquet file names and row numbers."""
-    duckdb = _require_duckdb()
-    if isinstance(data, duckdb.DuckDBPyRelation):
-        return data, False
-    text = str(data)
-    pattern = str(Path(text) / "**" / "*.parquet") if Path(text).is_dir() else text
-    files = sorted(_glob.glob(pattern, recursive=True))
-    if not files:
-        raise E.ValidationError(E.MISSING_FILE.format(path=text))
-    return duckdb.read_parquet(files, filename=True, file_row_number=True), True
 
 
 def _from_duckdb(
     data: Any, attrs: list[str], columns: list[str], roles: dict[str, Any], id: str | None
 ) -> pa.Table:
-    relation, has_order = _duckdb_relation(data)
+    source = DuckDBSource.from_data(data, row_order=True)
+    relation, has_order = source.relation, bool(source.files)
     present = [c for c in relation.columns if not has_order or c not in _ORDER_COLUMNS]
     E.check_columns(present, attrs, {**roles, "id": id})
     order: list[str] = []
@@ -109,9 +94,10 @@ def _from_duckdb(
             order += ['"filename"', '"file_row_number"']
         elif id is not None:
             order.append(_q(id))
-    kinds = dict(zip(relation.columns, map(str, relation.types)))
     select = ", ".join(
-        f"CAST({_q(c)} AS DOUBLE) AS {_q(c)}" if kinds[c].upper().startswith("DECIMAL") else _q(c)
+        f"CAST({_q(c)} AS DOUBLE) AS {_q(c)}"
+        if column_type(relation, c).startswith("DECIMAL")
+        else _q(c)
         for c in columns
     )
     sql = f"SELECT {select} FROM src" + (f" ORDER BY {', '.join(order)}" if order else "")
