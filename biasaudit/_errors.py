@@ -13,6 +13,7 @@ __all__ = [
     "BiasAuditWarning",
     "InsufficientDataWarning",
     "ValidationError",
+    "attribute_list",
     "check_columns",
 ]
 
@@ -42,6 +43,17 @@ MISSING_ATTRIBUTES = (
     "Pass attributes=[...] (on the command line --attribute COL, repeatable) with one "
     "or more existing columns."
 )
+
+
+def attribute_list(attributes: str | Iterable[str] | None) -> list[str]:
+    """The protected-attribute columns as a list: one name, or any sequence of them.
+
+    Examples
+    --------
+    >>> attribute_list("sex"), attribute_list(("sex", "race")), attribute_list(None)
+    (['sex'], ['sex', 'race'], [])
+    """
+    return [attributes] if isinstance(attributes, str) else list(attributes or ())
 
 
 def check_columns(

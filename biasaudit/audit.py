@@ -266,7 +266,7 @@ def audit(
     if is_dask(data):
         return _with_ranking(_audit_dask(data, attributes, locals()), data, ranking, roles)
     if is_polars_lazy(data):  # collected with the role columns only (projection pushdown)
-        attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+        attrs = E.attribute_list(attributes)
         data = collect_lazy(data, [*attrs, job, label, score, selected, rank, id])
     if isinstance(data, CandidatePool):
         pool = data
@@ -358,7 +358,7 @@ def _rule_dict(options: Mapping[str, Any]) -> dict[str, Any]:
 def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
     """The same audit, reduced by SQL in DuckDB (a relation, or Parquet files)."""
     _check_options(options["correction"], options["min_share"])
-    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    attrs = E.attribute_list(attributes)
     roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
     stats, source, auc, decision = reduce_duckdb(
         DuckDBSource.from_data(data),
@@ -417,7 +417,7 @@ def _check_dask_rule(options: Mapping[str, Any]) -> None:
 def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
     """The same audit, each partition reduced on its Dask worker."""
     _check_options(options["correction"], options["min_share"])
-    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    attrs = E.attribute_list(attributes)
     rule = _rule_dict(options)  # validates the rule's values first
     _check_dask_rule(options)
     make = (

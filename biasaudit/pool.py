@@ -194,7 +194,7 @@ class CandidatePool:
         id: str | None = None,
         unknown_values: Sequence[str] = _DEFAULT_UNKNOWN_VALUES,
     ) -> None:
-        attrs = (attributes,) if isinstance(attributes, str) else tuple(attributes or ())
+        attrs = tuple(E.attribute_list(attributes))
         source, sha = "dataframe", None
         if isinstance(data, (str, Path)):
             source, sha = str(data), None

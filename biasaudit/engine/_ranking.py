@@ -54,7 +54,7 @@ def _roles(
     rank: str | None,
     label: str | None,
 ) -> tuple[list[str], list[str]]:
-    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    attrs = E.attribute_list(attributes)
     columns = [c for c in dict.fromkeys([*attrs, job, score, rank, label]) if c is not None]
     return attrs, columns
 

@@ -140,7 +140,7 @@ def score_for_audit(
     column = score or DEFAULT_SCORE_COLUMN
     if column in frame.columns:
         raise E.ValidationError(E.SCORE_COLUMN_EXISTS.format(column=column))
-    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    attrs = E.attribute_list(attributes)
     job_list = load_jobs(jobs) if jobs is not None else None
     cross = job is None and job_list is not None and len(job_list) > 1
     visible = frame.drop(columns=_hidden(frame, built, attrs, [label, selected]))
