@@ -119,7 +119,7 @@ def _score_partition(part: pd.DataFrame, blob: bytes, spec: _Spec) -> tuple[pd.D
 
 def _check_jobs(ddf: Any, matcher: Any, job_list: Any, job: str | None, dask: Any) -> None:
     """The errors the scoring engine would raise per partition, raised once for the pool."""
-    from biasaudit.matchers._engine import matcher_name
+    from biasaudit.matchers._engine import check_job_ids, matcher_name
 
     if not job_list and getattr(matcher, "needs_job", False):
         raise E.ValidationError(E.MATCHER_NEEDS_JOB.format(matcher=matcher_name(matcher)))
@@ -128,12 +128,8 @@ def _check_jobs(ddf: Any, matcher: Any, job_list: Any, job: str | None, dask: An
     values, has_missing = dask.compute(
         ddf[job].dropna().astype(str).drop_duplicates(split_out=1), ddf[job].isna().any()
     )
-    known = [j.id for j in job_list]
-    missing = sorted(set(values.tolist()) - set(known)) + (["None"] if has_missing else [])
-    if missing:
-        raise E.ValidationError(
-            E.JOBS_NOT_FOUND.format(column=job, missing=missing[:10], known=known[:10])
-        )
+    present = [*values.tolist(), *([None] if has_missing else [])]
+    check_job_ids(job, present, [j.id for j in job_list])
 
 
 def _cache_path(cache: Any) -> str | None:
@@ -265,7 +261,7 @@ def score_dask_for_audit(
     column = roles.get("score") or DEFAULT_SCORE_COLUMN
     if column in ddf.columns:
         raise E.ValidationError(E.SCORE_COLUMN_EXISTS.format(column=column))
-    attrs = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    attrs = E.attribute_list(attributes)
     given = {k: v for k, v in roles.items() if k != "score"}
     E.check_columns(ddf.columns, attrs, given)
     job = roles.get("job")

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -260,6 +260,20 @@ class _Task:
     job: Job | None
 
 
+def check_job_ids(column: str, values: Iterable[str | None], known: list[str]) -> None:
+    """Refuse job-column values (as text; None for a missing one) without a posting.
+
+    Shared by the in-memory engine and Dask scoring, which checks the pool's
+    distinct values once before any partition is scored.
+    """
+    ids = set(known)
+    missing = sorted({str(v) for v in values if v is None or str(v) not in ids})
+    if missing:
+        raise E.ValidationError(
+            E.JOBS_NOT_FOUND.format(column=column, missing=missing[:10], known=known[:10])
+        )
+
+
 def _resolve_jobs(
     matcher: Any, candidates: pd.DataFrame, jobs: Any, job_column: str | None, cross: bool
 ) -> tuple[list[Job | None], np.ndarray | None]:
@@ -280,13 +294,7 @@ def _resolve_jobs(
         if not job_list:  # job-independent matchers: a bare Job per id
             job_list = [Job(v) for v in dict.fromkeys(x for x in labels if x is not None)]
         index = {j.id: i for i, j in enumerate(job_list)}
-        missing = sorted({str(v) for v in labels if v not in index})
-        if missing:
-            raise E.ValidationError(
-                E.JOBS_NOT_FOUND.format(
-                    column=job_column, missing=missing[:10], known=list(index)[:10]
-                )
-            )
+        check_job_ids(job_column, labels, list(index))
         return job_list, np.array([index[v] for v in labels], dtype=np.int64)
     if not job_list:
         return [None], np.zeros(len(candidates), dtype=np.int64)
