@@ -17,9 +17,7 @@ import pytest
 import biasaudit
 
 GOLDEN = Path(__file__).parent / "golden"
-_MASKED = re.compile(
 _MASKED = re.compile(r'^(\s*)"([^"]+)": "[^"]*"(,?)$')
-)
 
 
 def _masked(text: str) -> str:
