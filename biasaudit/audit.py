@@ -21,36 +21,11 @@ from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
-from biasaudit.pool import CandidatePool
+from biasaudit.pool import CandidatePool, combinations_for
 from biasaudit.ranking import check_ranking_roles, ranking_options, ranking_section
 from biasaudit.result import AuditResult, findings_for, verdicts_for
 
 __all__ = ["audit", "combinations_for", "pool_source", "result_from_stats"]
-
-
-def combinations_for(
-    attributes: Sequence[str], intersections: Sequence[Sequence[str]] | None = None
-) -> list[tuple[str, ...]]:
-    """Each attribute alone, all of them crossed, then any requested combination.
-
-    Examples
-    --------
-    >>> combinations_for(["sex", "race"])
-    [('sex',), ('race',), ('sex', 'race')]
-    """
-    combos = [(a,) for a in attributes]
-    if len(attributes) > 1:
-        combos.append(tuple(attributes))
-    for extra in intersections or ():
-        combo = tuple(extra)
-        unknown = [a for a in combo if a not in attributes]
-        if unknown:
-            raise E.ValidationError(
-                E.BAD_REFERENCE_ATTRIBUTE.format(column=unknown[0], attributes=list(attributes))
-            )
-        if combo not in combos:
-            combos.append(combo)
-    return combos
 
 
 def _reference(
@@ -366,6 +341,7 @@ def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> Aud
         rule=_rule_dict(options),
         roles=roles,
         exact_auc=options["exact_auc"],
+        intersections=options["intersections"],
     )
     known = {
         a: list(c[: len(c) - int(u)])

@@ -293,3 +293,28 @@ class CandidatePool:
         for name, code in self.attribute_codes.items():
             out[name] = int((code.codes == code.n_known).sum()) if code.has_unknown else 0
         return out
+
+
+def combinations_for(
+    attributes: Sequence[str], intersections: Sequence[Sequence[str]] | None = None
+) -> list[tuple[str, ...]]:
+    """Each attribute alone, all of them crossed, then any requested combination.
+
+    Examples
+    --------
+    >>> combinations_for(["sex", "race"])
+    [('sex',), ('race',), ('sex', 'race')]
+    """
+    combos = [(a,) for a in attributes]
+    if len(attributes) > 1:
+        combos.append(tuple(attributes))
+    for extra in intersections or ():
+        combo = tuple(extra)
+        unknown = [a for a in combo if a not in attributes]
+        if unknown:
+            raise E.ValidationError(
+                E.BAD_REFERENCE_ATTRIBUTE.format(column=unknown[0], attributes=list(attributes))
+            )
+        if combo not in combos:
+            combos.append(combo)
+    return combos

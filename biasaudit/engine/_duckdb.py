@@ -21,7 +21,7 @@ import numpy as np
 from biasaudit import _errors as E
 from biasaudit.engine._numpy import DEFAULT_BINS
 from biasaudit.engine._stats import SufficientStats
-from biasaudit.pool import UNKNOWN, _sorted_labels
+from biasaudit.pool import UNKNOWN, _sorted_labels, combinations_for
 
 __all__ = ["DuckDBSource", "is_lake_path", "reduce_duckdb"]
 
@@ -311,6 +311,7 @@ def reduce_duckdb(
     unknown_values: Sequence[str] = ("Unknown", "unknown", "UNKNOWN", ""),
     n_bins: int = DEFAULT_BINS,
     exact_auc: bool = True,
+    intersections: Sequence[Sequence[str]] | None = None,
 ) -> tuple[SufficientStats, dict[str, Any], dict, dict[str, Any]]:
     """Reduce a DuckDB relation to sufficient statistics with SQL.
 
@@ -330,6 +331,9 @@ def reduce_duckdb(
         Histogram bins.
     exact_auc : bool
         Compute exact per-group Mann-Whitney statistics with window functions.
+    intersections : sequence of sequence of str, optional
+        Extra attribute combinations, as in :func:`biasaudit.audit`; exact AUC
+        covers them too.
 
     Returns
     -------
@@ -360,7 +364,9 @@ def reduce_duckdb(
     if decision.get("rule") in ("top_k", "top_fraction"):
         decision["jobs"] = len(stats.jobs)
     auc = (
-        _exact_u(q, attributes, roles, score, info)
+        _exact_u(
+            q, attributes, roles, score, info, combinations_for(list(attributes), intersections)
+        )
         if exact_auc and score and roles.get("label")
         else {}
     )
@@ -484,14 +490,17 @@ def _histograms(
 
 
 def _exact_u(
-    q: _Query, attributes: Sequence[str], roles: dict, score: str, info: dict
+    q: _Query,
+    attributes: Sequence[str],
+    roles: dict,
+    score: str,
+    info: dict,
+    combinations: Sequence[tuple[str, ...]],
 ) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per-group Mann-Whitney U for every combination, with window functions."""
-    from biasaudit.audit import combinations_for
-
     label = f"CAST(CAST({_q(roles['label'])} AS DOUBLE) AS INTEGER)"
     out = {}
-    for combo in combinations_for(list(attributes)):
+    for combo in combinations:
         cols = ", ".join(_q(a) for a in combo)
         rows = q.rows(
             f"SELECT {cols}, sum(r) FILTER (WHERE l = 1), count(*) FILTER (WHERE l = 1), "
