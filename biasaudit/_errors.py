@@ -120,7 +120,10 @@ CONFLICTING_RULES = (
     "Pass exactly one of threshold=, top_k=, top_fraction= or selected=."
 )
 RULE_NEEDS_SCORE = "The {rule} rule needs scores, but no score column was given. Pass score=COLUMN."
-BAD_RULE_VALUE = "{name} must be {expected}; got {value!r}. {fix}"
+#: The one message of an argument outside its constraints (biasaudit._validation renders
+#: ``expected`` from the constraints): what is wrong, the value received, the fix.
+BAD_PARAMETER = "{name} must be {expected}; got {value!r}. {fix}"
+BAD_RULE_VALUE = BAD_PARAMETER  # earlier names of the same message
 BAD_REFERENCE = (
     "Reference group {value!r} is not a known group of attribute {column!r}. "
     "Groups present: {groups}. Pass reference_group={{{column!r}: one of those}}."
@@ -181,7 +184,7 @@ UNKNOWN_SHARE_GROUP = (
 UNKNOWN_SYNTH_ATTRIBUTE = (
     "Unknown synthetic attribute {name!r}. Available: {known}. Pass attributes=[...] with those."
 )
-BAD_SYNTH_ARGUMENT = "{name} must be {expected}; got {value!r}. {fix}"
+BAD_SYNTH_ARGUMENT = BAD_PARAMETER
 MISSING_DUCKDB = (
     "Reading a Parquet lake, a DuckDB relation or a DuckDB database needs the optional "
     "package 'duckdb'; install it with: "
