@@ -8,13 +8,14 @@ its provenance.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, instance_of, validate_params
 from biasaudit.pool import CandidatePool
 
 __all__ = [
@@ -42,11 +43,17 @@ class DecisionRule:
         return {"rule": self.name, **asdict(self)}  # type: ignore[call-overload]
 
 
-def _is_real(value: Any) -> bool:
-    """A Python or NumPy real number, but not a boolean."""
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
-        value, (bool, np.bool_)
-    )
+_THRESHOLD = Interval(Real, None, None, fix="Pass e.g. {name}=0.5.")
+_TOP_K = Interval(Integral, 1, None, closed="left", fix="Pass e.g. {name}=10.")
+_TOP_FRACTION = Interval(Real, 0, 1, closed="right", fix="Pass e.g. {name}=0.1 for the top 10%.")
+
+#: The decision rule's arguments, as every function that builds a rule takes them.
+RULE_CONSTRAINTS = {
+    "threshold": [None, _THRESHOLD],
+    "top_k": [None, _TOP_K],
+    "top_fraction": [None, _TOP_FRACTION],
+    "per_job": [instance_of(bool)],
+}
 
 
 def _scores(pool: CandidatePool, rule: str) -> np.ndarray:
@@ -77,6 +84,7 @@ class GivenSelection(DecisionRule):
         return pool.arrays["selected"], {}
 
 
+@validate_params({"threshold": [_THRESHOLD]})
 @dataclass(frozen=True)
 class Threshold(DecisionRule):
     """Select candidates whose score is at least ``threshold``.
@@ -92,17 +100,6 @@ class Threshold(DecisionRule):
 
     threshold: float
     name = "threshold"
-
-    def __post_init__(self) -> None:
-        if not _is_real(self.threshold) or not math.isfinite(self.threshold):
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="threshold",
-                    expected="a finite number",
-                    value=self.threshold,
-                    fix="Pass e.g. threshold=0.5.",
-                )
-            )
 
     def apply(self, pool: CandidatePool) -> tuple[np.ndarray, dict[str, Any]]:
         """Select ``score >= threshold``."""
@@ -161,6 +158,7 @@ def _select_top(
     return selected, facts
 
 
+@validate_params({"k": [_TOP_K]})
 @dataclass(frozen=True)
 class TopK(DecisionRule):
     """Select the ``k`` best-scored candidates of each job (of the pool without a job).
@@ -176,22 +174,12 @@ class TopK(DecisionRule):
     k: int
     name = "top_k"
 
-    def __post_init__(self) -> None:
-        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="top_k",
-                    expected="a positive integer",
-                    value=self.k,
-                    fix="Pass e.g. top_k=10.",
-                )
-            )
-
     def apply(self, pool: CandidatePool) -> tuple[np.ndarray, dict[str, Any]]:
         """Select the top ``k`` per job."""
         return _select_top(pool, lambda sizes: np.full_like(sizes, self.k), "top_k")
 
 
+@validate_params({"fraction": [_TOP_FRACTION], "per_job": RULE_CONSTRAINTS["per_job"]})
 @dataclass(frozen=True)
 class TopFraction(DecisionRule):
     """Select the best ``ceil(fraction * n)`` candidates, overall or per job.
@@ -207,18 +195,6 @@ class TopFraction(DecisionRule):
     fraction: float
     per_job: bool = False
     name = "top_fraction"
-
-    def __post_init__(self) -> None:
-        ok = _is_real(self.fraction) and 0 < self.fraction <= 1
-        if not ok:
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="top_fraction",
-                    expected="a number in (0, 1]",
-                    value=self.fraction,
-                    fix="Pass e.g. top_fraction=0.1 for the top 10%.",
-                )
-            )
 
     def apply(self, pool: CandidatePool) -> tuple[np.ndarray, dict[str, Any]]:
         """Select the top fraction."""
@@ -241,6 +217,7 @@ def above_median(scores: np.ndarray) -> tuple[np.ndarray, float]:
     return scores > median, median
 
 
+@validate_params({**RULE_CONSTRAINTS, "selected": [None, instance_of(str)]})
 def make_rule(
     *,
     selected: str | None = None,

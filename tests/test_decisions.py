@@ -301,30 +301,30 @@ def test_conflicting_rules_message_in_full(ranked: pd.DataFrame) -> None:
 
 
 BAD_VALUES = [
-    (lambda: TopK(0), "top_k", "a positive integer", 0, "Pass e.g. top_k=10."),
-    (lambda: TopK(-2), "top_k", "a positive integer", -2, "Pass e.g. top_k=10."),
-    (lambda: TopK(2.5), "top_k", "a positive integer", 2.5, "Pass e.g. top_k=10."),
-    (lambda: TopK(True), "top_k", "a positive integer", True, "Pass e.g. top_k=10."),
+    (lambda: TopK(0), "k", "an integer >= 1", 0, "Pass e.g. k=10."),
+    (lambda: TopK(-2), "k", "an integer >= 1", -2, "Pass e.g. k=10."),
+    (lambda: TopK(2.5), "k", "an integer >= 1", 2.5, "Pass e.g. k=10."),
+    (lambda: TopK(True), "k", "an integer >= 1", True, "Pass e.g. k=10."),
     (
         lambda: TopFraction(1.5),
-        "top_fraction",
+        "fraction",
         "a number in (0, 1]",
         1.5,
-        "Pass e.g. top_fraction=0.1 for the top 10%.",
+        "Pass e.g. fraction=0.1 for the top 10%.",
     ),
     (
         lambda: TopFraction(0),
-        "top_fraction",
+        "fraction",
         "a number in (0, 1]",
         0,
-        "Pass e.g. top_fraction=0.1 for the top 10%.",
+        "Pass e.g. fraction=0.1 for the top 10%.",
     ),
     (
         lambda: TopFraction(math.nan),
-        "top_fraction",
+        "fraction",
         "a number in (0, 1]",
         math.nan,
-        "Pass e.g. top_fraction=0.1 for the top 10%.",
+        "Pass e.g. fraction=0.1 for the top 10%.",
     ),
     (
         lambda: Threshold(math.nan),
@@ -356,15 +356,15 @@ def test_bad_rule_values(build, name: str, expected: str, value: object, fix: st
 @pytest.mark.parametrize(
     ("options", "text"),
     [
-        (dict(top_k=0), "top_k must be a positive integer; got 0. Pass e.g. top_k=10."),
+        (dict(top_k=0), "top_k must be None or an integer >= 1; got 0. Pass e.g. top_k=10."),
         (
             dict(top_fraction=1.5),
-            "top_fraction must be a number in (0, 1]; got 1.5. "
+            "top_fraction must be None or a number in (0, 1]; got 1.5. "
             "Pass e.g. top_fraction=0.1 for the top 10%.",
         ),
         (
             dict(threshold=float("nan")),
-            "threshold must be a finite number; got nan. Pass e.g. threshold=0.5.",
+            "threshold must be None or a finite number; got nan. Pass e.g. threshold=0.5.",
         ),
     ],
 )
@@ -399,9 +399,9 @@ def test_numpy_numbers_are_accepted_like_python_numbers(build) -> None:
         (lambda: Threshold(True), "threshold", "a finite number", "Pass e.g. threshold=0.5."),
         (
             lambda: TopFraction(True),
-            "top_fraction",
+            "fraction",
             "a number in (0, 1]",
-            "Pass e.g. top_fraction=0.1 for the top 10%.",
+            "Pass e.g. fraction=0.1 for the top 10%.",
         ),
     ],
     ids=["threshold", "top_fraction"],

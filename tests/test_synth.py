@@ -307,7 +307,7 @@ def test_bad_targets_and_values():
         make_pool(10, attributes=["religion"])
     with pytest.raises(ValidationError, match="attributes must be one or more of"):
         make_pool(10, attributes=[])
-    with pytest.raises(ValidationError, match="n must be a positive integer"):
+    with pytest.raises(ValidationError, match="n must be an integer >= 1"):
         make_pool(0)
     with pytest.raises(ValidationError, match=r"selection_rate must be a number in \(0, 1\)"):
         make_pool(10, selection_rate=1.2)
@@ -390,7 +390,7 @@ def test_knobs_on_optional_attributes():
 
 
 def test_bad_unknown_share():
-    with pytest.raises(ValidationError, match=r"unknown_share must be a number in \(0, 1\)"):
+    with pytest.raises(ValidationError, match=r"unknown_share must be a number in \[0, 1\)"):
         make_pool(10, unknown_share=1.0)
     with pytest.raises(ValidationError, match="Unknown synthetic attribute 'age_band'"):
         make_pool(10, unknown_share={"age_band": 0.1})

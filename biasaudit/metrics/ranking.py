@@ -15,11 +15,15 @@ is zero) are NaN, never 0.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from biasaudit._validation import Interval, SequenceOf, instance_of, validate_params
+from biasaudit.metrics.significance import ALPHA
 
 __all__ = [
     "attention_weights",
@@ -37,6 +41,22 @@ __all__ = [
     "sort_rankings",
     "top_k_counts",
 ]
+
+
+_COUNT = Interval(Integral, 0, None)
+_SIZES = {"n_jobs": [_COUNT], "n_groups": [_COUNT]}
+_FLAG = [instance_of(bool)]
+#: An attention model: geometric p, weights by position, or a function of the positions.
+ATTENTION = [
+    Interval(Real, 0, 1, closed="right"),
+    SequenceOf([Interval(Real, 0, None)]),
+    instance_of(Callable, description="a function of the positions"),
+]
+_FAIR = {
+    "n": [_COUNT],
+    "p": [Interval(Real, 0, 1)],
+    "alpha": [ALPHA],
+}
 
 
 def sort_rankings(jobs: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
@@ -90,6 +110,7 @@ def _job_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.n
     return np.where(sizes > 0, sums, 0.0)  # reduceat gives an empty block one value
 
 
+@validate_params({"n_jobs": [_COUNT]})
 def prefix_counts(jobs: np.ndarray, indicator: np.ndarray, n_jobs: int) -> np.ndarray:
     """Running count of ``indicator`` within each job, for rows sorted by (job, position).
 
@@ -106,6 +127,7 @@ def prefix_counts(jobs: np.ndarray, indicator: np.ndarray, n_jobs: int) -> np.nd
     return _prefix_count(np.asarray(indicator, dtype=bool), starts)
 
 
+@validate_params(_SIZES)
 def group_counts(
     jobs: np.ndarray, groups: np.ndarray, n_jobs: int, n_groups: int, mask: np.ndarray | None = None
 ) -> np.ndarray:
@@ -122,6 +144,7 @@ def group_counts(
     return np.bincount(cell, minlength=n_jobs * n_groups).reshape(n_jobs, n_groups)
 
 
+@validate_params(_SIZES)
 def group_sums(
     jobs: np.ndarray, groups: np.ndarray, values: np.ndarray, n_jobs: int, n_groups: int
 ) -> np.ndarray:
@@ -138,6 +161,7 @@ def group_sums(
     return out.reshape(n_jobs, n_groups)
 
 
+@validate_params({**_SIZES, "k": [Interval(Integral, 1, None, fix="Pass e.g. k=10.")]})
 def top_k_counts(
     jobs: np.ndarray, positions: np.ndarray, groups: np.ndarray, k: int, n_jobs: int, n_groups: int
 ) -> np.ndarray:
@@ -175,6 +199,7 @@ def exposure_weights(positions: np.ndarray) -> np.ndarray:
     return _by_position(positions, lambda j: 1.0 / np.log2(1.0 + j))
 
 
+@validate_params({"model": ATTENTION})
 def attention_weights(positions: np.ndarray, model: Any = 0.5) -> np.ndarray:
     """Attention paid to each position under an attention model (Sapiezynski et al. 2019).
 
@@ -236,6 +261,7 @@ def skew_at_k(top: np.ndarray, desired: np.ndarray) -> tuple[np.ndarray, np.ndar
     return skew, np.where(empty, np.nan, lowest), np.where(empty, np.nan, highest)
 
 
+@validate_params({**_SIZES, "presorted": _FLAG})
 def ndkl(
     jobs: np.ndarray,
     positions: np.ndarray,
@@ -318,6 +344,15 @@ def _divergence_terms(
     return nd, kl, rd
 
 
+@validate_params(
+    {
+        "n_jobs": [_COUNT],
+        "step": [
+            Interval(Integral, 2, None, fix="Pass e.g. step=10 (a cut-off of 1 has log2(1) = 0).")
+        ],
+        "presorted": _FLAG,
+    }
+)
 def rank_divergences(
     jobs: np.ndarray,
     positions: np.ndarray,
@@ -355,8 +390,6 @@ def rank_divergences(
     >>> float(out["rnd"][0])
     1.0
     """
-    if step < 2:
-        raise ValueError(f"step must be at least 2 (log2(1) = 0); got {step!r}.")
     jobs, positions, protected = _sorted(jobs, positions, protected, presorted=presorted)
     jobs = np.asarray(jobs, dtype=np.int64)
     sizes, starts = _layout(jobs, n_jobs)
@@ -414,6 +447,7 @@ def _normalisers(sizes: np.ndarray, plus: np.ndarray, step: int) -> list[np.ndar
     return out
 
 
+@validate_params(_FAIR)
 def fair_mtable(n: int, p: float, alpha: float) -> np.ndarray:
     """FA*IR minimum protected counts ``m(k) = binom.ppf(alpha, k, p)`` for k = 1..n.
 
@@ -467,6 +501,7 @@ def _failure(mtab: np.ndarray, p: np.ndarray, lengths: np.ndarray | None = None)
     return out
 
 
+@validate_params(_FAIR)
 def fair_failure_probability(n: int, p: float, alpha: float) -> float:
     """Probability that a fair ranking (each position protected with probability p)
     fails some prefix of the unadjusted FA*IR table ``fair_mtable(n, p, alpha)``.
@@ -582,6 +617,7 @@ def _adjusted(
     return np.where(done, float(alpha), lo), np.where(done[:, None], tab_hi, tab_lo)
 
 
+@validate_params({"alpha": [ALPHA], "iterations": [Interval(Integral, 1, None)]})
 def fair_adjusted_alpha(
     n: np.ndarray, p: np.ndarray, alpha: float, iterations: int = 24
 ) -> np.ndarray:
@@ -605,6 +641,15 @@ def fair_adjusted_alpha(
     return _adjusted(n, p, alpha, iterations)[0]
 
 
+@validate_params(
+    {
+        "n_jobs": [_COUNT],
+        "alpha": [ALPHA],
+        "adjust": _FLAG,
+        "presorted": _FLAG,
+        "max_length": [None, Interval(Integral, 1, None, fix="Pass e.g. max_length=1000.")],
+    }
+)
 def fair_test(
     jobs: np.ndarray,
     positions: np.ndarray,

@@ -6,9 +6,13 @@ All functions take NumPy arrays of counts and return arrays; undefined values
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 from scipy import stats
 from scipy.special import gammaln
+
+from biasaudit._validation import Interval, Options, validate_params
 
 __all__ = [
     "adjust_pvalues",
@@ -22,6 +26,14 @@ __all__ = [
 
 Z95 = float(stats.norm.ppf(0.975))
 
+#: What every function taking these arguments accepts (intervals, tests, audits).
+CONFIDENCE = Interval(Real, 0, 1, closed="neither", fix="Pass e.g. {name}=0.95.")
+ALPHA = Interval(Real, 0, 1, closed="neither", fix="Pass e.g. {name}=0.05.")
+CORRECTIONS = ("holm", "bh", "none")
+CORRECTION = Options(
+    str, CORRECTIONS, fix="Pass {name}='holm' (family-wise) or 'bh' (false discovery rate)."
+)
+
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     num = np.asarray(num, dtype=np.float64)
@@ -30,6 +42,7 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
+@validate_params({"confidence": [CONFIDENCE]})
 def wilson_interval(
     successes: np.ndarray, n: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +68,7 @@ def wilson_interval(
     return low, high
 
 
+@validate_params({"confidence": [CONFIDENCE]})
 def katz_ratio_ci(
     x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, confidence: float = 0.95
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -189,6 +203,7 @@ def fisher_exact(
     return p, mid
 
 
+@validate_params({"method": [CORRECTION]})
 def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     """Correct a family of p-values for multiple comparisons; NaN stays NaN.
 
@@ -212,10 +227,8 @@ def adjust_pvalues(p: np.ndarray, method: str = "holm") -> np.ndarray:
     ranked = values[order]
     if method == "holm":
         adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    elif method == "bh":
+    else:  # "bh"
         adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    else:
-        raise ValueError(f"Unknown correction {method!r}; use 'holm', 'bh' or 'none'.")
     result = np.empty(m)
     result[order] = np.minimum(adjusted, 1.0)
     out[ok] = result

@@ -15,6 +15,7 @@ from scipy import stats
 
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
+from biasaudit._validation import Interval, MappingOf, instance_of, validate_params
 from biasaudit.pool import UNKNOWN
 from biasaudit.synth import _bias as B
 from biasaudit.synth._jobs import OCCUPATIONS, Job, make_jobs, skill_lookup
@@ -199,26 +200,23 @@ def _combinations(attributes: Sequence[str]) -> list[tuple[str, ...]]:
 
 # -- argument checks -------------------------------------------------------------------------
 
-
-def _check_number(name: str, value: Any, low: float, high: float, fix: str) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not ok or not low < float(value) < high:
-        raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
-                name=name, expected=f"a number in ({low:g}, {high:g})", value=value, fix=fix
-            )
-        )
-    return float(value)
-
-
-def _check_count(name: str, value: Any, fix: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
-                name=name, expected="a positive integer", value=value, fix=fix
-            )
-        )
-    return int(value)
+_SHARE_FIX = "Pass e.g. unknown_share=0.02 (or a mapping per attribute)."
+_SHARE = Interval(numbers.Real, 0, 1, closed="left", fix=_SHARE_FIX)
+#: make_pool's numeric arguments (the knobs are checked against the model they calibrate).
+POOL_CONSTRAINTS = {
+    "n": [Interval(numbers.Integral, 1, None, fix="Pass the number of candidates, e.g. n=10_000.")],
+    "jobs": [Interval(numbers.Integral, 1, None, fix="Pass e.g. jobs=3.")],
+    "unknown_share": [_SHARE, MappingOf([_SHARE], fix=_SHARE_FIX)],
+    "selection_rate": [
+        Interval(numbers.Real, 0, 1, closed="neither", fix="Pass e.g. selection_rate=0.3.")
+    ],
+    "qualified_rate": [
+        Interval(numbers.Real, 0, 1, closed="neither", fix="Pass e.g. qualified_rate=0.5.")
+    ],
+    "noise_sd": [Interval(numbers.Real, 0, 100, closed="left", fix="Pass e.g. noise_sd=0.5.")],
+    "resume_text": [instance_of(bool)],
+    "seed": [None, Interval(numbers.Integral, 0, None, fix="Pass e.g. seed=7.")],
+}
 
 
 def _resolve_shares(
@@ -263,10 +261,7 @@ def _resolve_unknown(attributes: Sequence[str], unknown_share: Any) -> dict[str,
         raw = {a: unknown_share.get(a, 0.0) for a in attributes}
     else:
         raw = dict.fromkeys(attributes, unknown_share)
-    fix = "Pass e.g. unknown_share=0.02 (or a mapping per attribute)."
-    return {
-        a: (0.0 if v == 0 else _check_number("unknown_share", v, 0, 1, fix)) for a, v in raw.items()
-    }
+    return {a: float(v) for a, v in raw.items()}  # each in [0, 1): make_pool checked it
 
 
 def _check_knobs(knobs: list[B.Bias], shares: dict[str, dict[str, float]]) -> None:
@@ -560,6 +555,7 @@ def _skills(rng: np.random.Generator, n: int, z: np.ndarray) -> tuple[np.ndarray
     return mask, held[:4].sum(axis=0).astype(np.int8)
 
 
+@validate_params(POOL_CONSTRAINTS)
 def make_pool(
     n: int,
     *,
@@ -657,8 +653,7 @@ def make_pool(
     >>> bool(low < 0.7 < high)
     True
     """
-    n = _check_count("n", n, "Pass the number of candidates, e.g. n=10_000.")
-    n_jobs = _check_count("jobs", jobs, "Pass e.g. jobs=3.")
+    n, n_jobs = int(n), int(jobs)
     attributes = tuple(dict.fromkeys([attributes] if isinstance(attributes, str) else attributes))
     if not attributes:
         raise ValidationError(
@@ -674,10 +669,7 @@ def make_pool(
             raise ValidationError(
                 E.UNKNOWN_SYNTH_ATTRIBUTE.format(name=name, known=list(DEFAULT_SHARES))
             )
-    selection_rate = _check_number("selection_rate", selection_rate, 0, 1, "Pass e.g. 0.3.")
-    qualified_rate = _check_number("qualified_rate", qualified_rate, 0, 1, "Pass e.g. 0.5.")
-    if noise_sd != 0:
-        noise_sd = _check_number("noise_sd", noise_sd, 0, 100, "Pass e.g. noise_sd=0.5.")
+    selection_rate, qualified_rate = float(selection_rate), float(qualified_rate)
     resolved = _resolve_shares(attributes, shares)
     unknown = _resolve_unknown(attributes, unknown_share)
     knobs = B.parse_bias(bias)

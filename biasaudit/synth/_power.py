@@ -3,63 +3,59 @@
 from __future__ import annotations
 
 import math
-import numbers
-from typing import Any
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
 
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
-from biasaudit.metrics.significance import two_proportion_z
+from biasaudit._validation import Interval, Options, check_param, validate_params
+from biasaudit.metrics.significance import ALPHA, two_proportion_z
 
 __all__ = ["power", "required_pool_size", "simulate_power"]
 
 _CRITERIA = ("significant", "adverse_impact")
-
-
-def _number(name: str, value: Any, low: float, high: float, fix: str, *, closed: bool = False):
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    inside = ok and (low <= value <= high if closed else low < value < high)
-    if not inside:
-        bracket = f"[{low:g}, {high:g}]" if closed else f"({low:g}, {high:g})"
-        raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
-                name=name, expected=f"a number in {bracket}", value=value, fix=fix
-            )
+_RATIO_FIX = "Pass e.g. impact_ratio=0.8."
+#: The arguments every power function takes (the impact ratio's upper bound, 1 over the
+#: reference rate, is checked in the body).
+POWER_CONSTRAINTS = {
+    "impact_ratio": [Interval(Real, 0, None, closed="neither", fix=_RATIO_FIX)],
+    "reference_rate": [
+        Interval(Real, 0, 1, closed="neither", fix="Pass the comparison group's rate, e.g. 0.3.")
+    ],
+    "alpha": [ALPHA],
+    "allocation": [Interval(Real, 0, None, closed="neither", fix="Pass e.g. allocation=1.")],
+    "n_tests": [
+        Interval(
+            Integral, 1, None, fix="Pass the number of tests corrected together, e.g. n_tests=1."
         )
-    return float(value)
+    ],
+}
+_N = [Interval(Integral, 1, None, fix="Pass the focal group's size, e.g. n=500.")]
 
 
-def _rates(impact_ratio: Any, reference_rate: Any) -> tuple[float, float]:
-    p2 = _number("reference_rate", reference_rate, 0, 1, "Pass the comparison group's rate.")
-    ratio = _number("impact_ratio", impact_ratio, 0, 1 / p2, "Pass e.g. impact_ratio=0.8.")
+def _rates(impact_ratio: float, reference_rate: float) -> tuple[float, float]:
+    p2 = float(reference_rate)
+    bound = Interval(Real, 0, 1 / p2, closed="neither", fix=_RATIO_FIX)
+    ratio = float(check_param("impact_ratio", impact_ratio, bound))
     if ratio == 1:
         raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
+            E.BAD_PARAMETER.format(
                 name="impact_ratio",
                 expected="different from 1 (there is nothing to detect)",
                 value=impact_ratio,
-                fix="Pass e.g. impact_ratio=0.8.",
+                fix=_RATIO_FIX,
             )
         )
     return ratio * p2, p2
 
 
-def _alpha(alpha: Any, n_tests: Any) -> float:
-    a = _number("alpha", alpha, 0, 1, "Pass e.g. alpha=0.05.")
-    if not isinstance(n_tests, numbers.Integral) or n_tests < 1:
-        raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
-                name="n_tests",
-                expected="a positive integer",
-                value=n_tests,
-                fix="Pass the number of tests corrected together, e.g. n_tests=1.",
-            )
-        )
-    return a / int(n_tests)
+def _alpha(alpha: float, n_tests: int) -> float:
+    return float(alpha) / int(n_tests)
 
 
+@validate_params({"n": _N, **POWER_CONSTRAINTS})
 def power(
     n: int,
     impact_ratio: float,
@@ -97,7 +93,7 @@ def power(
     0.8
     """
     p1, p2 = _rates(impact_ratio, reference_rate)
-    k = _number("allocation", allocation, 0, math.inf, "Pass e.g. allocation=1.")
+    k = float(allocation)
     z_alpha = stats.norm.isf(_alpha(alpha, n_tests) / 2)
     pooled = (p1 + k * p2) / (1 + k)
     null_sd = math.sqrt(pooled * (1 - pooled) * (1 + 1 / k))
@@ -105,6 +101,12 @@ def power(
     return float(stats.norm.cdf((abs(p1 - p2) * math.sqrt(n) - z_alpha * null_sd) / alt_sd))
 
 
+@validate_params(
+    {
+        **POWER_CONSTRAINTS,
+        "power": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. power=0.8.")],
+    }
+)
 def required_pool_size(
     impact_ratio: float,
     *,
@@ -158,8 +160,7 @@ def required_pool_size(
     545
     """
     p1, p2 = _rates(impact_ratio, reference_rate)
-    k = _number("allocation", allocation, 0, math.inf, "Pass e.g. allocation=1.")
-    wanted = _number("power", power, 0, 1, "Pass e.g. power=0.8.")
+    k, wanted = float(allocation), float(power)
     z_alpha = stats.norm.isf(_alpha(alpha, n_tests) / 2)
     z_beta = stats.norm.ppf(wanted)
     pooled = (p1 + k * p2) / (1 + k)
@@ -168,6 +169,15 @@ def required_pool_size(
     return math.ceil(((z_alpha * null_sd + z_beta * alt_sd) / (p1 - p2)) ** 2 - 1e-9)
 
 
+@validate_params(
+    {
+        "n": _N,
+        **POWER_CONSTRAINTS,
+        "criterion": [Options(str, _CRITERIA, fix="Pass criterion='significant'.")],
+        "n_sims": [Interval(Integral, 1, None, fix="Pass e.g. n_sims=10_000.")],
+        "seed": [None, Interval(Integral, 0, None, fix="Pass e.g. seed=1.")],
+    }
+)
 def simulate_power(
     n: int,
     impact_ratio: float,
@@ -204,17 +214,8 @@ def simulate_power(
     >>> round(simulate_power(859, 0.8, reference_rate=0.3, n_sims=20_000, seed=1), 2)
     0.8
     """
-    if criterion not in _CRITERIA:
-        raise ValidationError(
-            E.BAD_SYNTH_ARGUMENT.format(
-                name="criterion",
-                expected=f"one of {list(_CRITERIA)}",
-                value=criterion,
-                fix="Pass criterion='significant'.",
-            )
-        )
     p1, p2 = _rates(impact_ratio, reference_rate)
-    k = _number("allocation", allocation, 0, math.inf, "Pass e.g. allocation=1.")
+    k = float(allocation)
     rng = np.random.default_rng(seed)
     n1, n2 = int(n), math.ceil(k * n)
     x1, x2 = rng.binomial(n1, p1, n_sims), rng.binomial(n2, p2, n_sims)
