@@ -331,7 +331,7 @@ def test_bad_reference_rule_and_options(pool) -> None:
     with pytest.raises(ValidationError) as err:
         name_swap_audit(pool, matcher=biased(0), threshold=1, top_k=2, **TWO_GROUPS)
     assert str(err.value) == E.CONFLICTING_RULES.format(rules=["threshold", "top_k"])
-    with pytest.raises(ValidationError, match=r"^correction must be 'holm', 'bh' or 'none'"):
+    with pytest.raises(ValidationError, match=r"^correction must be one of 'holm', 'bh', 'none'"):
         name_swap_audit(pool, matcher=biased(0), correction="bonferroni", **TWO_GROUPS)
 
 

@@ -99,7 +99,7 @@ def test_swap_gendered_words(text: str, sex: str, expected: str | None, count: i
 
 
 def test_swap_rejects_unknown_sex() -> None:
-    with pytest.raises(ValueError, match="target sex must be one of"):
+    with pytest.raises(ValueError, match="^sex must be 'Female' or 'Male'; got"):
         swap_pronouns("he", "Nonbinary")
 
 
@@ -367,7 +367,7 @@ def test_all_dropped_is_an_error(resumes: pd.DataFrame) -> None:
             {"source": "census1990"},
             M.BAD_OPTION.format(
                 name="source",
-                expected="one of ['census2020', 'bertrand_mullainathan_2004']",
+                expected="'census2020' or 'bertrand_mullainathan_2004'",
                 value="census1990",
                 fix="Pick a bundled name list (see datasets/README.md).",
             ),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from biasaudit._errors import BAD_PARAMETER
+
 NO_NAME_COLUMN = (
     "No name column given: a name swap must know each resume's name as it appears in the "
     "text. Columns present: {present}. Pass name_column=... (the full name) or "
@@ -75,7 +77,7 @@ DUPLICATE_IDS = (
     "Column {column!r} (id) has {count} duplicated value(s): {values}. "
     "Each resume needs a unique id; deduplicate the data or pass another id column."
 )
-BAD_OPTION = "{name} must be {expected}; got {value!r}. {fix}"
+BAD_OPTION = BAD_PARAMETER  # the catalogue's one message of a bad argument
 VARIANTS_UNSCORED = (
     "Matcher {matcher!r} could not score {count} of {total} name-swap variant(s) "
     "(first variant ids: {ids}); reasons: {reasons}. A name swap compares every variant of a "

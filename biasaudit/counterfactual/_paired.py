@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit import decisions as D
+from biasaudit._validation import instance_of, validate_params
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._common import (
@@ -33,9 +35,21 @@ from biasaudit.counterfactual._scoring import (
     resolve_matcher,
     score_rows,
 )
-from biasaudit.counterfactual._stats import flip_statistics, min_pairs, paired_statistics
-from biasaudit.counterfactual._variants import Variants, build, cross_jobs, design, prepare
-from biasaudit.metrics.significance import adjust_pvalues, wilson_interval
+from biasaudit.counterfactual._stats import (
+    STATS_CONSTRAINTS,
+    flip_statistics,
+    min_pairs,
+    paired_statistics,
+)
+from biasaudit.counterfactual._variants import (
+    VARIANT_CONSTRAINTS,
+    Variants,
+    build,
+    cross_jobs,
+    design,
+    prepare,
+)
+from biasaudit.metrics.significance import CORRECTION, adjust_pvalues, wilson_interval
 
 __all__ = ["compare_groups", "cutoffs", "name_swap_audit"]
 
@@ -402,6 +416,15 @@ def _section(
 
 
 # -- public ---------------------------------------------------------------------------------
+@validate_params(
+    {
+        **VARIANT_CONSTRAINTS,
+        **D.RULE_CONSTRAINTS,
+        **STATS_CONSTRAINTS,
+        "correction": [CORRECTION],
+        "progress": [None, instance_of(bool)],
+    }
+)
 def name_swap_audit(
     data: Any,
     *,
@@ -504,7 +527,6 @@ def name_swap_audit(
     """
     plan = design(groups, signals=signals, include=include, hold=hold, source=source)
     rule = _rule(threshold, top_k, top_fraction, per_job)
-    _check(correction, alpha, confidence)
     inputs = resolve_inputs(
         data,
         text_column=text_column,
@@ -571,25 +593,6 @@ def name_swap_audit(
     section = _section(variants, records, flips, configuration, context)
     result = _audit(frame, scores, selected, variants, spec, configuration, metadata, context)
     return attach(result, section)
-
-
-def _check(correction: str, alpha: float, confidence: float) -> None:
-    if correction not in ("holm", "bh", "none"):
-        raise E.ValidationError(
-            M.BAD_OPTION.format(
-                name="correction",
-                expected="'holm', 'bh' or 'none'",
-                value=correction,
-                fix="Pass correction='holm' (family-wise) or 'bh' (false discovery rate).",
-            )
-        )
-    for name, value in (("alpha", alpha), ("confidence", confidence)):
-        if not (isinstance(value, (int, float)) and 0 < value < 1):
-            raise E.ValidationError(
-                M.BAD_OPTION.format(
-                    name=name, expected="a number in (0, 1)", value=value, fix="E.g. 0.05 / 0.95."
-                )
-            )
 
 
 def _variants(

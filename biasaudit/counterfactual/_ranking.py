@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, instance_of, validate_params
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._common import (
@@ -36,7 +38,9 @@ from biasaudit.counterfactual._scoring import (
     resolve_matcher,
     score_rows,
 )
+from biasaudit.counterfactual._stats import STATS_CONSTRAINTS
 from biasaudit.counterfactual._variants import (
+    VARIANT_CONSTRAINTS,
     NameDrawer,
     cross_jobs,
     design,
@@ -410,6 +414,16 @@ def _notes(counts, config, context) -> list[str]:
 
 
 # -- public --------------------------------------------------------------------------------
+
+
+@validate_params(
+    {
+        **VARIANT_CONSTRAINTS,
+        **STATS_CONSTRAINTS,
+        "rounds": [Interval(Integral, 1, None, fix="Pass rounds=50 (rankings per set).")],
+        "progress": [None, instance_of(bool)],
+    }
+)
 def rank_swap_audit(
     data: Any,
     *,
@@ -487,19 +501,8 @@ def rank_swap_audit(
     >>> [(r["group"], r["ranked_first"]) for r in result.sections["counterfactual"]["first_place"]]
     [('Female', 113), ('Male', 87)]
     """
-    from biasaudit.counterfactual._paired import _check
 
     plan = design(groups, signals=signals, include=include, hold=hold, source=source)
-    _check("holm", alpha, confidence)
-    if not isinstance(rounds, (int, np.integer)) or rounds < 1:
-        raise E.ValidationError(
-            M.BAD_OPTION.format(
-                name="rounds",
-                expected="an integer >= 1",
-                value=rounds,
-                fix="Pass rounds=50 (rankings per set).",
-            )
-        )
     inputs = resolve_inputs(
         data,
         text_column=text_column,

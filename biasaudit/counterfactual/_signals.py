@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from biasaudit._validation import Options, validate_params
+
 __all__ = [
     "AFFINITY_LINES",
     "GENDERED_WORDS",
@@ -95,11 +97,10 @@ def _match_case(template: str, word: str) -> str:
     return word
 
 
-def _check_sex(sex: str) -> None:
-    if sex not in _SEXES:
-        raise ValueError(f"target sex must be one of {list(_SEXES)}; got {sex!r}.")
+_TARGET_SEX = {"sex": [Options(str, _SEXES, fix="Pass the variant's sex, e.g. {name}='Female'.")]}
 
 
+@validate_params(_TARGET_SEX)
 def swap_pronouns(text: str, sex: str) -> tuple[str, int]:
     """Rewrite third-person pronouns to those of ``sex``.
 
@@ -129,7 +130,6 @@ def swap_pronouns(text: str, sex: str) -> tuple[str, int]:
     >>> swap_pronouns("We thanked her for her work and gave her the prize.", "Male")
     ('We thanked him for his work and gave him the prize.', 3)
     """
-    _check_sex(sex)
     count = 0
 
     def replace(match: re.Match[str]) -> str:
@@ -177,6 +177,7 @@ _GENDERED = {
 }
 
 
+@validate_params(_TARGET_SEX)
 def swap_gendered_words(text: str, sex: str) -> tuple[str, int]:
     """Rewrite gendered words (:data:`GENDERED_WORDS`) to those of ``sex``.
 
@@ -199,7 +200,6 @@ def swap_gendered_words(text: str, sex: str) -> tuple[str, int]:
     >>> swap_gendered_words("Mrs. Diaz, SORORITY treasurer", "Male")
     ('Mr. Diaz, FRATERNITY treasurer', 2)
     """
-    _check_sex(sex)
     table = _gendered_table(sex)
     count = 0
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from biasaudit.metrics.significance import wilson_interval
+from biasaudit._validation import validate_params
+from biasaudit.metrics.significance import ALPHA, CONFIDENCE, wilson_interval
 
 __all__ = [
     "flip_statistics",
@@ -22,7 +23,11 @@ __all__ = [
     "wilcoxon_method",
 ]
 
+#: The tests' and intervals' settings, as the counterfactual audits take them.
+STATS_CONSTRAINTS = {"alpha": [ALPHA], "confidence": [CONFIDENCE]}
 
+
+@validate_params({"alpha": [ALPHA]})
 def min_pairs(alpha: float) -> int:
     """Fewest non-zero pairs with which a two-sided sign test can reach ``alpha``.
 
@@ -37,6 +42,7 @@ def min_pairs(alpha: float) -> int:
     return max(1, math.ceil(math.log2(2.0 / alpha) - 1e-12))
 
 
+@validate_params({"confidence": [CONFIDENCE]})
 def median_interval(d: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Exact distribution-free interval for the median: two order statistics.
 
@@ -108,6 +114,7 @@ def _t_interval(d: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean - half, mean + half, sd
 
 
+@validate_params({"confidence": [CONFIDENCE]})
 def paired_statistics(d: np.ndarray, confidence: float = 0.95) -> dict[str, Any]:
     """Every paired statistic of one comparison.
 
@@ -161,6 +168,7 @@ def paired_statistics(d: np.ndarray, confidence: float = 0.95) -> dict[str, Any]
     }
 
 
+@validate_params({"confidence": [CONFIDENCE]})
 def flip_statistics(
     selected: np.ndarray, reference: np.ndarray, confidence: float = 0.95
 ) -> dict[str, Any]:

@@ -14,12 +14,14 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, Options, validate_params
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._signals import affinity_text, swap_gendered_words, swap_pronouns
 
@@ -40,6 +42,20 @@ _SEXES = ("Female", "Male")
 _RACE_ORDER = ("White", "Black or African American", "Hispanic or Latino", "Asian")
 _GENERAL = "general"
 _SOURCES = ("census2020", "bertrand_mullainathan_2004")
+_SOURCE = [Options(str, _SOURCES, fix="Pick a bundled name list (see datasets/README.md).")]
+_ON_MISSING = [
+    Options(
+        str,
+        ("raise", "drop"),
+        fix="Pass on_missing='drop' to leave resumes without their name out (counted).",
+    )
+]
+#: What every function that draws variants accepts.
+VARIANT_CONSTRAINTS = {
+    "source": _SOURCE,
+    "on_missing": _ON_MISSING,
+    "seed": [Interval(Integral, 0, None, fix="Pass e.g. seed=0.")],
+}
 #: Columns the name swap adds; the data must not have them already.
 BOOKKEEPING = (
     "cf_unit",
@@ -216,6 +232,7 @@ def _group_values(
     return list(dict.fromkeys(wanted))
 
 
+@validate_params({"source": _SOURCE})
 def design(
     groups: Sequence[str] | str = ("race", "sex"),
     *,
@@ -225,15 +242,6 @@ def design(
     source: str = "census2020",
 ) -> _Design:
     """Validate what is signalled and list the groups (race x sex by default)."""
-    if source not in _SOURCES:
-        raise E.ValidationError(
-            M.BAD_OPTION.format(
-                name="source",
-                expected=f"one of {list(_SOURCES)}",
-                value=source,
-                fix="Pick a bundled name list (see datasets/README.md).",
-            )
-        )
     attributes, dims = _parse_attributes(groups)
     parsed = _parse_signals(signals)
     for signal in parsed:
@@ -332,6 +340,7 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+@validate_params({"on_missing": _ON_MISSING})
 def prepare(
     frame: pd.DataFrame,
     *,
@@ -352,15 +361,6 @@ def prepare(
         (id_column, "id"),
     ):
         _column(frame, column, role)
-    if on_missing not in ("raise", "drop"):
-        raise E.ValidationError(
-            M.BAD_OPTION.format(
-                name="on_missing",
-                expected="'raise' or 'drop'",
-                value=on_missing,
-                fix="Pass on_missing='drop' to leave resumes without their name out (counted).",
-            )
-        )
     if need_name and name_column is None and first_name_column is None:
         if last_name_column is not None:
             raise E.ValidationError(M.LAST_WITHOUT_FIRST.format(last=last_name_column))
@@ -717,6 +717,14 @@ def matcher_columns(frame: pd.DataFrame, plan: _Design, job_column: str | None) 
 
 
 # -- public ----------------------------------------------------------------------------
+@validate_params(
+    {
+        **VARIANT_CONSTRAINTS,
+        "replicates": [
+            Interval(Integral, 1, None, fix="Pass replicates=1 (one variant per group).")
+        ],
+    }
+)
 def make_variants(
     data: Any,
     *,
@@ -811,15 +819,6 @@ def make_variants(
     Brantley Meyer
     He chaired the debate club.
     """
-    if not isinstance(replicates, (int, np.integer)) or replicates < 1:
-        raise E.ValidationError(
-            M.BAD_OPTION.format(
-                name="replicates",
-                expected="an integer >= 1",
-                value=replicates,
-                fix="Pass replicates=1 (one variant per group).",
-            )
-        )
     from biasaudit.matchers._engine import to_pandas
 
     plan = design(groups, signals=signals, include=include, hold=hold, source=source)
