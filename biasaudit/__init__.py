@@ -18,8 +18,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Eager on purpose: importing the submodule biasaudit.audit would otherwise
-# shadow the audit() function with the module of the same name.
-from biasaudit import datasets, decisions, engine, metrics
+# shadow the audit() function with the module of the same name; and reports
+# registers the renderers behind result.summary(), .plot and .to_html().
+from biasaudit import datasets, decisions, engine, metrics, reports
 from biasaudit._errors import (
     BiasAuditError,
     BiasAuditWarning,
@@ -32,10 +33,10 @@ from biasaudit.decisions import GivenSelection, Threshold, TopFraction, TopK
 from biasaudit.engine import SufficientStats
 from biasaudit.pool import UNKNOWN, CandidatePool
 from biasaudit.ranking import RankingResult, rank_audit
-from biasaudit.result import SCHEMA_VERSION, AuditResult
+from biasaudit.results import SCHEMA_VERSION, AuditResult
 
 if TYPE_CHECKING:  # pragma: no cover
-    from biasaudit import counterfactual, gate, matchers, plot, reports, synth, testing
+    from biasaudit import counterfactual, gate, matchers, plot, synth, testing
 
 #: Optional, heavier subpackages, imported on first use.
 _SUBMODULES = (
@@ -43,7 +44,7 @@ _SUBMODULES = (
     "gate",
     "matchers",
     "plot",
-    "reports",
+    "result",
     "synth",
     "testing",
 )

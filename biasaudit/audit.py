@@ -6,26 +6,39 @@ import dataclasses
 import hashlib
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._provenance import provenance
+from biasaudit._validation import Interval, Options, instance_of, validate_params
 from biasaudit.decisions import DecisionRule, above_median, make_rule
 from biasaudit.engine import CellScores, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
 from biasaudit.engine._dask import is_dask, reduce_dask
+from biasaudit.engine._dask_scoring import score_dask_for_audit
 from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, is_relation, reduce_duckdb
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
+from biasaudit.matchers._audit import score_for_audit
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
+from biasaudit.metrics._verdicts import findings_for, verdicts_for
 from biasaudit.pool import CandidatePool, combinations_for
 from biasaudit.ranking import check_ranking_roles, ranking_options, ranking_section
-from biasaudit.result import AuditResult, findings_for, verdicts_for
+from biasaudit.results import AuditResult
+from biasaudit.results._provenance import provenance
 
-__all__ = ["audit", "combinations_for", "pool_source", "result_from_stats"]
+__all__ = [
+    "AUDIT_CONSTRAINTS",
+    "AuditConfig",
+    "audit",
+    "combinations_for",
+    "pool_source",
+    "result_from_stats",
+]
 
 
 def _reference(
@@ -105,6 +118,88 @@ def _adjust(groups: pd.DataFrame, method: str) -> tuple[pd.DataFrame, int]:
     return groups, int(np.isfinite(stacked).sum())
 
 
+#: The values each audit() parameter accepts (checked by validate_params, one message shape).
+AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
+    "threshold": [None, Interval(Real, None, None, fix="Pass e.g. threshold=0.5.")],
+    "top_k": [None, Interval(Integral, 1, None, closed="left", fix="Pass e.g. top_k=10.")],
+    "top_fraction": [
+        None,
+        Interval(Real, 0, 1, closed="right", fix="Pass e.g. top_fraction=0.2."),
+    ],
+    "per_job": [instance_of(bool)],
+    "min_share": [Interval(Real, 0, 1, closed="left", fix="Pass e.g. min_share=0.02.")],
+    "correction": [Options(str, ("holm", "bh", "none"), fix="Pass correction='holm'.")],
+    "alpha": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. alpha=0.05.")],
+    "confidence": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. confidence=0.95.")],
+    "exact_auc": [instance_of(bool)],
+    "progress": [None, instance_of(bool)],
+}
+
+
+@dataclass(frozen=True)
+class AuditConfig:
+    """Every option of one :func:`audit` call, checked once and handed down.
+
+    ``audit()`` builds it from its keyword arguments; the engines and the
+    result assembly read its fields (no option dictionaries keyed by strings).
+    ``ranking`` holds the validated :func:`biasaudit.rank_audit` options, or
+    ``None`` for no ranking section.
+    """
+
+    attributes: Sequence[str] | str | None = None
+    selected: str | None = None
+    score: str | None = None
+    threshold: float | None = None
+    top_k: int | None = None
+    top_fraction: float | None = None
+    per_job: bool = False
+    job: str | None = None
+    label: str | None = None
+    rank: str | None = None
+    id: str | None = None
+    reference_group: Mapping[str, Any] | None = None
+    min_share: float = 0.02
+    intersections: Sequence[Sequence[str]] | None = None
+    correction: str = "holm"
+    alpha: float = 0.05
+    confidence: float = 0.95
+    exact_auc: bool = True
+    metadata: Mapping[str, Any] | None = None
+    matcher: Any = None
+    jobs: Any = None
+    text_column: str | None = None
+    matcher_options: Mapping[str, Any] | None = None
+    cache: Any = None
+    progress: bool | None = None
+    ranking: Mapping[str, Any] | None = None
+
+    @property
+    def attribute_list(self) -> list[str]:
+        """The protected-attribute columns as a list."""
+        return E.attribute_list(self.attributes)
+
+    @property
+    def roles(self) -> dict[str, str | None]:
+        """The role columns: selected, score, label, job, rank and id."""
+        return {k: getattr(self, k) for k in ("selected", "score", "label", "job", "rank", "id")}
+
+    @property
+    def scores_first(self) -> bool:
+        """Whether a matcher scores the candidates before the audit."""
+        options = (self.matcher, self.jobs, self.text_column, self.matcher_options)
+        return any(v is not None for v in options)
+
+    def spec(self, known: Mapping[str, list[str]]) -> TableSpec:
+        """The group tables' settings, with the reference group checked against ``known``."""
+        reference = _reference(self.reference_group, known)
+        return TableSpec(self.min_share, self.confidence, self.alpha, reference)
+
+    def combinations(self, attributes: Sequence[str]) -> list[tuple[str, ...]]:
+        """Each attribute alone, all crossed, then the requested intersections."""
+        return combinations_for(attributes, self.intersections)
+
+
+@validate_params(AUDIT_CONSTRAINTS)
 def audit(
     data: Any,
     *,
@@ -211,85 +306,125 @@ def audit(
     >>> round(float(result.groups_frame().set_index("group_label").loc["F", "impact_ratio"]), 2)
     0.4
     """
-    ranking = ranking_options(ranking, top_k, reference_group)  # checked before any scoring
-    if is_dask(data) and matcher is not None:  # scored on the workers, kept there
-        data, score, job, metadata = _score_on_dask(data, attributes, locals())
-    elif any(v is not None for v in (matcher, jobs, text_column, matcher_options)):
-        from biasaudit.matchers._audit import score_for_audit  # scores go into a copy
+    config = AuditConfig(
+        attributes=attributes,
+        selected=selected,
+        score=score,
+        threshold=threshold,
+        top_k=top_k,
+        top_fraction=top_fraction,
+        per_job=per_job,
+        job=job,
+        label=label,
+        rank=rank,
+        id=id,
+        reference_group=reference_group,
+        min_share=min_share,
+        intersections=intersections,
+        correction=correction,
+        alpha=alpha,
+        confidence=confidence,
+        exact_auc=exact_auc,
+        metadata=metadata,
+        matcher=matcher,
+        jobs=jobs,
+        text_column=text_column,
+        matcher_options=matcher_options,
+        cache=cache,
+        progress=progress,
+        ranking=ranking_options(ranking, top_k, reference_group),  # before any scoring
+    )
+    data, config = _scored(data, config)
+    if config.ranking is not None and not isinstance(data, CandidatePool):
+        check_ranking_roles(config.job, config.score, config.rank)
+    if is_lake_path(data) or is_relation(data):
+        roles = {**_section_roles(config), "id": config.id}
+        return _with_ranking(_audit_duckdb(data, config), data, config.ranking, roles)
+    if is_dask(data):
+        return _with_ranking(
+            _audit_dask(data, config), data, config.ranking, _section_roles(config)
+        )
+    if is_polars_lazy(data):  # collected with the role columns only (projection pushdown)
+        c = config
+        data = collect_lazy(
+            data, [*c.attribute_list, c.job, c.label, c.score, c.selected, c.rank, c.id]
+        )
+    return _audit_pool(data, config)
 
+
+def _section_roles(config: AuditConfig) -> dict[str, Any]:
+    names = ("attributes", "job", "score", "rank", "label")
+    return {k: getattr(config, k) for k in names}
+
+
+def _scored(data: Any, config: AuditConfig) -> tuple[Any, AuditConfig]:
+    """Score the candidates first when a matcher is given (on Dask: on the workers)."""
+    if is_dask(data) and config.matcher is not None:  # scored on the workers, kept there
+        data, score, job, metadata = _score_on_dask(data, config)
+    elif config.scores_first:
         data, score, job, metadata = score_for_audit(
             data,
-            matcher=matcher,
-            jobs=jobs,
-            text_column=text_column,
-            matcher_options=matcher_options,
-            attributes=attributes,
-            score=score,
-            job=job,
-            label=label,
-            selected=selected,
-            cache=cache,
-            progress=progress,
-            metadata=metadata,
+            matcher=config.matcher,
+            jobs=config.jobs,
+            text_column=config.text_column,
+            matcher_options=config.matcher_options,
+            attributes=config.attributes,
+            score=config.score,
+            job=config.job,
+            label=config.label,
+            selected=config.selected,
+            cache=config.cache,
+            progress=config.progress,
+            metadata=config.metadata,
         )
-    roles = {"attributes": attributes, "job": job, "score": score, "rank": rank, "label": label}
-    if ranking is not None and not isinstance(data, CandidatePool):
-        check_ranking_roles(job, score, rank)
-    if is_lake_path(data) or is_relation(data):
-        result = _audit_duckdb(data, attributes, locals())
-        return _with_ranking(result, data, ranking, {**roles, "id": id})
-    if is_dask(data):
-        return _with_ranking(_audit_dask(data, attributes, locals()), data, ranking, roles)
-    if is_polars_lazy(data):  # collected with the role columns only (projection pushdown)
-        attrs = E.attribute_list(attributes)
-        data = collect_lazy(data, [*attrs, job, label, score, selected, rank, id])
+    else:
+        return data, config
+    return data, dataclasses.replace(config, score=score, job=job, metadata=metadata)
+
+
+def _audit_pool(data: Any, config: AuditConfig) -> AuditResult:
+    """The in-memory audit of a frame, a file or a CandidatePool."""
     if isinstance(data, CandidatePool):
         pool = data
     else:
-        pool = CandidatePool(
-            data,
-            attributes=attributes or (),
-            job=job,
-            label=label,
-            score=score,
-            selected=selected,
-            rank=rank,
-            id=id,
-        )
-    _check_options(correction, min_share)
-    if ranking is not None and pool is data:  # a CandidatePool brings its own roles
+        roles = config.roles
+        pool = CandidatePool(data, attributes=config.attributes or (), **roles)  # type: ignore[arg-type]
+    if config.ranking is not None and pool is data:  # a CandidatePool brings its own roles
         check_ranking_roles(pool.job, pool.score, pool.rank)
-    rule_given = any(v is not None for v in (threshold, top_k, top_fraction))
-    if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
-        raise E.ValidationError(E.NO_DECISION)
-    rule = (
-        make_rule(
-            selected=pool.selected,
-            threshold=threshold,
-            top_k=top_k,
-            top_fraction=top_fraction,
-            per_job=per_job,
-        )
-        if rule_given or pool.selected is not None
-        else None
-    )
+    rule = _pool_rule(pool, config)
     known = {a: list(c.categories[: c.n_known]) for a, c in pool.attribute_codes.items()}
-    spec = TableSpec(min_share, confidence, alpha, _reference(reference_group, known))
-    combos = combinations_for(pool.attributes, intersections)
+    spec = config.spec(known)
+    combos = config.combinations(pool.attributes)
     selection, decision = _decide(pool, rule)
     stats = _reduce(pool, selection)
-    auc = _exact_auc(pool, combos) if exact_auc and stats.has_label and pool.score else {}
+    auc = _exact_auc(pool, combos) if config.exact_auc and stats.has_label and pool.score else {}
     result = result_from_stats(
         stats,
         source=pool_source(pool),
         spec=spec,
         combinations=combos,
         decision=decision,
-        correction=correction,
+        correction=config.correction,
         exact_auc=auc,
-        metadata=metadata,
+        metadata=config.metadata,
     )
-    return _with_ranking(result, pool, ranking, {"rank": pool.rank, "score": pool.score})
+    return _with_ranking(result, pool, config.ranking, {"rank": pool.rank, "score": pool.score})
+
+
+def _pool_rule(pool: CandidatePool, config: AuditConfig) -> DecisionRule | None:
+    """The decision rule: the given selection, or one over the scores (None: scoring only)."""
+    rule_given = any(v is not None for v in (config.threshold, config.top_k, config.top_fraction))
+    if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
+        raise E.ValidationError(E.NO_DECISION)
+    if not (rule_given or pool.selected is not None):
+        return None
+    return make_rule(
+        selected=pool.selected,
+        threshold=config.threshold,
+        top_k=config.top_k,
+        top_fraction=config.top_fraction,
+        per_job=config.per_job,
+    )
 
 
 def _with_ranking(
@@ -302,113 +437,105 @@ def _with_ranking(
     return dataclasses.replace(result, sections={**result.sections, "ranking": section})
 
 
-def _rule_dict(options: Mapping[str, Any]) -> dict[str, Any]:
-    given = [k for k in ("threshold", "top_k", "top_fraction") if options[k] is not None]
+def _rule_dict(config: AuditConfig) -> dict[str, Any]:
+    given = [k for k in ("threshold", "top_k", "top_fraction") if getattr(config, k) is not None]
     make_rule(  # validates the values and that at most one rule is given
-        selected=options["selected"],
-        threshold=options["threshold"],
-        top_k=options["top_k"],
-        top_fraction=options["top_fraction"],
+        selected=config.selected,
+        threshold=config.threshold,
+        top_k=config.top_k,
+        top_fraction=config.top_fraction,
     )
     if not given:
-        if options["selected"] is not None:
+        if config.selected is not None:
             return {"rule": "given"}
-        if options["score"] is None:
+        if config.score is None:
             raise E.ValidationError(E.NO_DECISION)
         return {"rule": "none"}
     name = given[0]
-    if options["score"] is None:
+    if config.score is None:
         raise E.ValidationError(E.RULE_NEEDS_SCORE.format(rule=name))
     if name == "top_k":
-        return {"rule": "top_k", "k": int(options["top_k"])}
+        return {"rule": "top_k", "k": int(config.top_k)}
     if name == "top_fraction":
         return {
             "rule": "top_fraction",
-            "fraction": float(options["top_fraction"]),
-            "per_job": bool(options["per_job"]),
+            "fraction": float(config.top_fraction),
+            "per_job": bool(config.per_job),
         }
-    return {"rule": "threshold", "threshold": float(options["threshold"])}
+    return {"rule": "threshold", "threshold": float(config.threshold)}
 
 
-def _audit_duckdb(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
+def _audit_duckdb(data: Any, config: AuditConfig) -> AuditResult:
     """The same audit, reduced by SQL in DuckDB (a relation, or Parquet files)."""
-    _check_options(options["correction"], options["min_share"])
-    attrs = E.attribute_list(attributes)
-    roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
+    attrs = config.attribute_list
+    roles = config.roles
     stats, source, auc, decision = reduce_duckdb(
         DuckDBSource.from_data(data),
         attributes=attrs,
-        rule=_rule_dict(options),
+        rule=_rule_dict(config),
         roles=roles,
-        exact_auc=options["exact_auc"],
-        intersections=options["intersections"],
+        exact_auc=config.exact_auc,
+        intersections=config.intersections,
     )
     known = {
         a: list(c[: len(c) - int(u)])
         for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
     }
-    spec = TableSpec(
-        options["min_share"],
-        options["confidence"],
-        options["alpha"],
-        _reference(options["reference_group"], known),
-    )
+    spec = config.spec(known)
     return result_from_stats(
         stats,
         source=source,
         spec=spec,
-        combinations=combinations_for(attrs, options["intersections"]),
+        combinations=config.combinations(attrs),
         decision=decision,
-        correction=options["correction"],
+        correction=config.correction,
         exact_auc=auc,
-        metadata=options["metadata"],
+        metadata=config.metadata,
     )
 
 
-def _score_on_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> tuple:
+def _score_on_dask(data: Any, config: AuditConfig) -> tuple:
     """Score a Dask DataFrame partition by partition on its workers (see engine/_dask_scoring)."""
-    from biasaudit.engine._dask_scoring import score_dask_for_audit
 
-    _check_dask_rule(options)  # before paying for any scoring
+    _check_dask_rule(config)  # before paying for any scoring
     return score_dask_for_audit(
         data,
-        matcher=options["matcher"],
-        jobs=options["jobs"],
-        text_column=options["text_column"],
-        matcher_options=options["matcher_options"],
-        attributes=attributes,
-        roles={k: options[k] for k in ("score", "job", "label", "selected", "rank", "id")},
-        cache=options["cache"],
-        metadata=options["metadata"],
-        progress=options["progress"],
+        matcher=config.matcher,
+        jobs=config.jobs,
+        text_column=config.text_column,
+        matcher_options=config.matcher_options,
+        attributes=config.attributes,
+        roles=config.roles,
+        cache=config.cache,
+        metadata=config.metadata,
+        progress=config.progress,
     )
 
 
-def _check_dask_rule(options: Mapping[str, Any]) -> None:
+def _check_dask_rule(config: AuditConfig) -> None:
     for name in ("top_k", "top_fraction"):
-        if options[name] is not None:
+        if getattr(config, name) is not None:
             raise E.ValidationError(E.DASK_RULE.format(rule=name))
 
 
-def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> AuditResult:
+def _audit_dask(data: Any, config: AuditConfig) -> AuditResult:
     """The same audit, each partition reduced on its Dask worker."""
-    _check_options(options["correction"], options["min_share"])
-    attrs = E.attribute_list(attributes)
-    rule = _rule_dict(options)  # validates the rule's values first
-    _check_dask_rule(options)
+    attrs = config.attribute_list
+    rule = _rule_dict(config)  # validates the rule's values first
+    _check_dask_rule(config)
     make = (
         None
         if rule["rule"] == "none"
-        else {"selected": options["selected"]}
+        else {"selected": config.selected}
         if rule["rule"] == "given"
         else {"threshold": rule["threshold"]}
     )
-    roles = {k: options[k] for k in ("selected", "score", "label", "job", "rank", "id")}
+    roles = config.roles
     stats, info = reduce_dask(data, attributes=attrs, roles=roles, rule=make)
     described = {
-        "given": {"rule": "given", "column": options["selected"]},
+        "given": {"rule": "given", "column": config.selected},
         "none": {"rule": "none (scoring rate only)"},
-    }.get(rule["rule"], {**rule, "score_column": options["score"]})
+    }.get(rule["rule"], {**rule, "score_column": config.score})
     digest = hashlib.sha256(repr((stats.attributes, stats.categories, stats.jobs)).encode())
     digest.update(np.ascontiguousarray(stats.cube).tobytes())
     source = {
@@ -424,42 +551,16 @@ def _audit_dask(data: Any, attributes: Any, options: Mapping[str, Any]) -> Audit
         a: list(c[: len(c) - int(u)])
         for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
     }
-    spec = TableSpec(
-        options["min_share"],
-        options["confidence"],
-        options["alpha"],
-        _reference(options["reference_group"], known),
-    )
+    spec = config.spec(known)
     return result_from_stats(
         stats,
         source=source,
         spec=spec,
-        combinations=combinations_for(attrs, options["intersections"]),
+        combinations=config.combinations(attrs),
         decision=described,
-        correction=options["correction"],
-        metadata=options["metadata"],
+        correction=config.correction,
+        metadata=config.metadata,
     )
-
-
-def _check_options(correction: str, min_share: float) -> None:
-    if correction not in ("holm", "bh", "none"):
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(
-                name="correction",
-                expected="'holm', 'bh' or 'none'",
-                value=correction,
-                fix="Pass correction='holm'.",
-            )
-        )
-    if not 0 <= min_share < 1:
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(
-                name="min_share",
-                expected="a number in [0, 1)",
-                value=min_share,
-                fix="Pass e.g. min_share=0.02.",
-            )
-        )
 
 
 def _tables(

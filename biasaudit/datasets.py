@@ -7,22 +7,16 @@ The files live in the repository's ``datasets/`` folder, which the wheel install
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from biasaudit._bundled import bundled_path as _bundled_path
+from biasaudit.audit import audit
+
 __all__ = ["load_resume_study", "resume_study_path", "resume_study_table1"]
 
 _RESUME_STUDY_FILE = "resume_study.csv"
-_INSTALLED_DIR = "_datasets"  # where the wheel puts the repository's datasets/ folder
-_SOURCE_DIR = "datasets"  # the folder in a source checkout, next to the package directory
-
-_MISSING_DATASET = (
-    "Bundled dataset {filename!r} was not found. Looked in: {searched}. "
-    "The biasaudit installation is incomplete; reinstall it with: "
-    "pip install --force-reinstall biasaudit"
-)
 _UNEXPECTED_VALUES = (
     "Bundled dataset {filename!r} has unexpected values in column {column!r}: {values}. "
     "The file was modified or is damaged; reinstall biasaudit, or in a source checkout "
@@ -79,34 +73,6 @@ _RESUME_STUDY_DTYPES: dict[str, str] = {
     # Read as text, checked against the vocabulary, then made Categorical (see _categorize).
     **dict.fromkeys(_CATEGORIES, "str"),
 }
-
-
-def _bundled_path(filename: str) -> Path:
-    """Locate a bundled data file in an installed wheel or in a source checkout.
-
-    Parameters
-    ----------
-    filename : str
-        Name of the file inside the repository's ``datasets/`` folder.
-
-    Returns
-    -------
-    pathlib.Path
-        The existing file.
-
-    Raises
-    ------
-    FileNotFoundError
-        If the file is in neither place; the message lists the paths searched.
-    """
-    installed = resources.files("biasaudit") / _INSTALLED_DIR / filename
-    source = Path(__file__).resolve().parent.parent / _SOURCE_DIR / filename
-    for candidate in (installed, source):
-        # Only a real file can be returned as a Path (not, say, a member of a zip archive).
-        if isinstance(candidate, Path) and candidate.is_file():
-            return candidate
-    searched = [str(installed), str(source)]
-    raise FileNotFoundError(_MISSING_DATASET.format(filename=filename, searched=searched))
 
 
 def resume_study_path() -> Path:
@@ -210,8 +176,6 @@ _TABLE1_COLUMNS = [
 
 
 def _table1_row(label: str, resumes: pd.DataFrame) -> dict[str, object]:
-    from biasaudit.audit import audit  # biasaudit.audit imports this module's package
-
     result = audit(
         resumes,
         attributes=["race"],

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy.stats import chi2_contingency
 
-from biasaudit import datasets
+from biasaudit import _bundled, datasets
 from biasaudit.datasets import load_resume_study, resume_study_path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -179,10 +179,10 @@ def test_table_1_job_kind_rows_partition_the_females(resumes):
 
 def test_missing_file_error_names_the_paths_and_the_fix():
     with pytest.raises(FileNotFoundError) as info:
-        datasets._bundled_path("no_such_file.csv")
-    installed = Path(datasets.__file__).parent / "_datasets" / "no_such_file.csv"
+        _bundled.bundled_path("no_such_file.csv")
+    installed = Path(_bundled.__file__).parent / "_datasets" / "no_such_file.csv"
     source = REPO / "datasets" / "no_such_file.csv"
-    assert str(info.value) == datasets._MISSING_DATASET.format(
+    assert str(info.value) == _bundled._MISSING_DATASET.format(
         filename="no_such_file.csv", searched=[str(installed), str(source)]
     )
     assert "pip install --force-reinstall biasaudit" in str(info.value)
@@ -192,7 +192,7 @@ def test_installed_location_is_preferred(tmp_path, monkeypatch):
     package = tmp_path / "biasaudit"
     (package / "_datasets").mkdir(parents=True)
     (package / "_datasets" / "resume_study.csv").write_text("id\n1\n", encoding="utf-8")
-    monkeypatch.setattr(datasets.resources, "files", lambda name: package)
+    monkeypatch.setattr(_bundled.resources, "files", lambda name: package)
     assert resume_study_path() == package / "_datasets" / "resume_study.csv"
 
 

@@ -30,7 +30,7 @@ from biasaudit.gate._bootstrap import (
     unpaired_bootstrap,
 )
 from biasaudit.gate._metrics import gate_metric
-from biasaudit.result import AuditResult
+from biasaudit.results import AuditResult
 
 RULES = PolicyRules([Bound("impact_ratio", 0.8)], min_group_size=30)
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from biasaudit.cli import main
-from biasaudit.result import AuditResult, json_schema
+from biasaudit.results import AuditResult, json_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "gate_fixtures"

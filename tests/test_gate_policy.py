@@ -13,7 +13,7 @@ from scipy import stats
 import biasaudit
 from biasaudit import ValidationError
 from biasaudit.gate import INSUFFICIENT, Bound, PolicyRules, evaluate_policy
-from biasaudit.result import AuditResult
+from biasaudit.results import AuditResult
 
 Z975 = stats.norm.ppf(0.975)
 

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import biasaudit
-import biasaudit._provenance
+import biasaudit.results._provenance
 from biasaudit import InsufficientDataWarning
 from biasaudit.metrics._registry import METRICS, Counts
 from biasaudit.metrics._table import column_names
@@ -45,9 +45,9 @@ def _cached_versions():
     """Look package versions up once: importlib.metadata costs ~30 ms per audit."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(
-            biasaudit._provenance,
+            biasaudit.results._provenance,
             "versions",
-            functools.lru_cache(biasaudit._provenance.versions),
+            functools.lru_cache(biasaudit.results._provenance.versions),
         )
         yield
 

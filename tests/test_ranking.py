@@ -450,7 +450,7 @@ def test_unknown_group_is_reported_but_never_the_comparison() -> None:
 
 @pytest.mark.parametrize("n_jobs", [1, 7, 300, 70_000])
 def test_score_order_is_job_then_descending_score_then_pool_order(n_jobs: int) -> None:
-    from biasaudit.ranking import _order_by_score
+    from biasaudit.ranking._order import _order_by_score
 
     rng = np.random.default_rng(n_jobs)
     for _ in range(3):
@@ -465,7 +465,7 @@ def test_score_order_is_job_then_descending_score_then_pool_order(n_jobs: int) -
 
 
 def test_rank_order_without_a_sort_matches_the_sorted_order() -> None:
-    from biasaudit.ranking import _permutation_order
+    from biasaudit.ranking._order import _permutation_order
 
     rng = np.random.default_rng(2)
     sizes = rng.integers(1, 40, 50)

@@ -68,7 +68,7 @@ def test_section_numbers_by_hand(two_jobs: pd.DataFrame) -> None:
         top_k=2,
         ranking={"k": 2, "n_bootstrap": 0},
     )
-    section = result.sections["ranking"]
+    section = result.to_dict()["sections"]["ranking"]  # the JSON form, with readable tables
     assert section["kind"] == "ranking"
     assert section["configuration"]["order"] == {"score": "score"}
     top = {r["Group"]: r for r in section["tables"]["Top-k selection: sex"]}
@@ -103,7 +103,7 @@ def test_section_is_rank_audit_on_the_same_pool() -> None:
         label="qualified",
         ranking=True,
     )
-    section = result.sections["ranking"]
+    section = result.to_dict()["sections"]["ranking"]
     direct = rank_audit(
         df, attributes=["sex", "race"], score="score", job="job", label="qualified", k=(10, 20)
     ).to_section()
@@ -282,7 +282,7 @@ def test_json_round_trip_keeps_the_section_and_validates(ranked, tmp_path) -> No
     data = json.loads(path.read_text())
     jsonschema.validate(data, biasaudit.result.json_schema())
     loaded = biasaudit.AuditResult.from_json(path)
-    assert loaded.sections["ranking"] == data["sections"]["ranking"]
+    assert loaded.to_dict()["sections"]["ranking"] == data["sections"]["ranking"]
     assert loaded.to_json() == ranked.to_json()  # byte-identical again, timestamp included
     # The exposure rows the exposure plot reads.
     rows = [
@@ -362,7 +362,7 @@ def test_report_renders_the_section(ranked) -> None:
     # the caption repeats the heading above the table: hidden visually, kept for screen readers
     assert '<caption class="visually-hidden">Top-k selection: sex</caption>' in table
     assert '<h3 id="ranking-table-0-title">Top-k selection: sex</h3>' in html
-    top = ranked.sections["ranking"]["tables"]["Top-k selection: sex"][0]
+    top = ranked.to_dict()["sections"]["ranking"]["tables"]["Top-k selection: sex"][0]
     value, interval = top["Top 5: selection rate [95% CI]"].split(" ", 1)
     assert f'>{value}<span class="sub">{interval}</span>' in table
     assert "discount 1/log2(i)" in html and "Z = sum 1/log2(i + 1)" in html
@@ -394,12 +394,12 @@ def test_duckdb_input_gives_the_in_memory_section(tmp_path) -> None:
     options = dict(
         attributes=["sex"], score="score", job="job", top_k=5, ranking={"k": (5,), "seed": 1}
     )
-    expected = biasaudit.audit(df, **options).sections["ranking"]
+    expected = biasaudit.audit(df, **options).to_dict()["sections"]["ranking"]
     df.to_parquet(tmp_path / "pool.parquet", index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         got = biasaudit.audit(str(tmp_path / "pool.parquet"), id="cid", **options)
-    section = got.sections["ranking"]
+    section = got.to_dict()["sections"]["ranking"]
     assert section["tables"] == expected["tables"]
     assert section["facts"] == expected["facts"]
     assert duckdb is not None

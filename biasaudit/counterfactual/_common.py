@@ -12,6 +12,8 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit.counterfactual import _messages as M
+from biasaudit.matchers._engine import to_pandas
+from biasaudit.matchers._jobs import load_jobs
 
 __all__ = ["Inputs", "attach", "parse_reference", "resolve_inputs"]
 
@@ -48,7 +50,6 @@ def resolve_inputs(
     ``last_name``, ``job_id``, ``candidate_id`` and the pool's jobs; anything given
     explicitly wins. Other data are read as a table (pandas, polars, pyarrow, a path).
     """
-    from biasaudit.matchers._engine import to_pandas
 
     synthetic = hasattr(data, "effects") and isinstance(getattr(data, "data", None), pd.DataFrame)
     if synthetic:
@@ -85,7 +86,6 @@ def job_plan(inputs: Inputs) -> tuple[Any, list[str] | None, str | None]:
     With several postings and no job column every resume is scored for every job, and
     the compared unit becomes a resume-job pair (new column ``job``).
     """
-    from biasaudit.matchers._jobs import load_jobs
 
     if inputs.job is not None:
         if inputs.job not in inputs.frame.columns:

@@ -19,6 +19,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit import decisions as D
 from biasaudit._validation import instance_of, validate_params
+from biasaudit.audit import audit
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._common import (
@@ -49,6 +50,7 @@ from biasaudit.counterfactual._variants import (
     design,
     prepare,
 )
+from biasaudit.decisions import make_rule
 from biasaudit.metrics.significance import CORRECTION, adjust_pvalues, wilson_interval
 
 __all__ = ["compare_groups", "cutoffs", "name_swap_audit"]
@@ -67,7 +69,6 @@ NOT_SIGNIFICANT = "no significant difference"
 def _rule(
     threshold: float | None, top_k: int | None, top_fraction: float | None, per_job: bool
 ) -> dict[str, Any] | None:
-    from biasaudit.decisions import make_rule
 
     if threshold is None and top_k is None and top_fraction is None:
         return None
@@ -701,7 +702,6 @@ def _audit(
     context: dict[str, Any],
 ) -> Any:
     """:func:`biasaudit.audit` on the variants: group tables over the signalled groups."""
-    from biasaudit.audit import audit
 
     table = frame.copy(deep=False)
     table[SCORE_COLUMN] = scores

@@ -22,6 +22,7 @@ from scipy import stats
 
 from biasaudit import _errors as E
 from biasaudit._validation import Interval, instance_of, validate_params
+from biasaudit.audit import audit
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._common import (
@@ -633,7 +634,6 @@ def _warn(tests: list[dict[str, Any]]) -> None:
 
 
 def _audit(frame, plan, job_column, spec, configuration, counts, metadata) -> Any:
-    from biasaudit.audit import audit
 
     facts = {
         "title": "Name-swap ranking audit",

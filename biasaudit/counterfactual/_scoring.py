@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from biasaudit.counterfactual import _messages as M
+from biasaudit.matchers._audit import build_matcher
 from biasaudit.matchers._base import MatcherError
+from biasaudit.matchers._engine import content_hashes, matcher_name, score_candidates
+from biasaudit.matchers._registry import _factory
 
 __all__ = ["describe_matcher", "is_rank_mode", "resolve_matcher", "score_rows"]
 
@@ -27,8 +30,6 @@ def resolve_matcher(
     >>> resolve_matcher("skills", {"skills_column": "skills"}, "resume").text_column
     'resume'
     """
-    from biasaudit.matchers._audit import build_matcher
-    from biasaudit.matchers._registry import _factory
 
     if not isinstance(matcher, str):
         return build_matcher(matcher, options)
@@ -76,7 +77,6 @@ def score_rows(
     variants that happen to be identical share a score. A row the matcher could not
     score is an error naming the matcher, how many and the first variant ids.
     """
-    from biasaudit.matchers._engine import content_hashes, matcher_name, score_candidates
 
     visible = frame.loc[:, list(columns)]
     take = np.arange(len(visible))

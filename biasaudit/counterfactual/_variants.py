@@ -24,6 +24,9 @@ from biasaudit import _errors as E
 from biasaudit._validation import Interval, Options, validate_params
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual._signals import affinity_text, swap_gendered_words, swap_pronouns
+from biasaudit.matchers._engine import to_pandas
+from biasaudit.synth import first_names, surnames
+from biasaudit.synth._names import _first_table as _names_first_table
 
 __all__ = ["SIGNALS", "Variants", "make_variants"]
 
@@ -143,9 +146,7 @@ class _Design:
 
 
 def _first_table() -> pd.DataFrame:
-    from biasaudit.synth._names import _first_table as table
-
-    return table()
+    return _names_first_table()
 
 
 def _available_races(source: str) -> list[str]:
@@ -486,7 +487,6 @@ class NameDrawer:
     """
 
     def __init__(self, plan: _Design, n_units: int, rng: np.random.Generator) -> None:
-        from biasaudit.synth import first_names, surnames
 
         self.plan = plan
         self.rng = rng
@@ -819,7 +819,6 @@ def make_variants(
     Brantley Meyer
     He chaired the debate club.
     """
-    from biasaudit.matchers._engine import to_pandas
 
     plan = design(groups, signals=signals, include=include, hold=hold, source=source)
     frame = to_pandas(data)

@@ -19,6 +19,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit._io import to_narwhals
 from biasaudit.decisions import make_rule
+from biasaudit.engine._numpy import reduce_arrays
 from biasaudit.engine._stats import SufficientStats
 from biasaudit.pool import UNKNOWN, Codes, _binary, _numeric, _sorted_labels
 
@@ -142,7 +143,6 @@ def _reduce_partition(
     constants: dict,
 ) -> SufficientStats:
     """Validate and reduce one partition with the in-memory engine and global constants."""
-    from biasaudit.engine._numpy import reduce_arrays
 
     frame = to_narwhals(part)
     ids = part[roles["id"]].to_numpy() if roles.get("id") else np.arange(offset, offset + len(part))

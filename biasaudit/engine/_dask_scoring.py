@@ -28,6 +28,10 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit.engine._dask import _require_dask
+from biasaudit.matchers._audit import DEFAULT_SCORE_COLUMN, _hidden, build_matcher
+from biasaudit.matchers._base import MatcherError
+from biasaudit.matchers._engine import _progress_bar, check_job_ids, matcher_name, score_candidates
+from biasaudit.matchers._jobs import load_jobs
 
 __all__ = ["score_dask_for_audit"]
 
@@ -91,8 +95,6 @@ def _score_partition(part: pd.DataFrame, blob: bytes, spec: _Spec) -> tuple[pd.D
     """Score one partition on its worker; return the scored columns and a summary."""
     import cloudpickle
 
-    from biasaudit.matchers._engine import score_candidates
-
     summary: dict[str, Any] = {"rows": len(part), "pairs": 0, "scored": 0, "from_cache": 0}
     summary.update(failed=0, failures={}, failed_rows=[], stats={})
     if len(part) == 0:
@@ -119,7 +121,6 @@ def _score_partition(part: pd.DataFrame, blob: bytes, spec: _Spec) -> tuple[pd.D
 
 def _check_jobs(ddf: Any, matcher: Any, job_list: Any, job: str | None, dask: Any) -> None:
     """The errors the scoring engine would raise per partition, raised once for the pool."""
-    from biasaudit.matchers._engine import check_job_ids, matcher_name
 
     if not job_list and getattr(matcher, "needs_job", False):
         raise E.ValidationError(E.MATCHER_NEEDS_JOB.format(matcher=matcher_name(matcher)))
@@ -171,7 +172,6 @@ def _wait_for_all(collections: list[Any], progress: bool | None = None, name: st
         from distributed import as_completed, futures_of, wait
     except ImportError:  # pragma: no cover - the local scheduler computed everything
         return
-    from biasaudit.matchers._engine import _progress_bar
 
     futures = futures_of(collections)
     if not futures:
@@ -187,7 +187,6 @@ def _wait_for_all(collections: list[Any], progress: bool | None = None, name: st
 
 def _failures(summaries: list[dict], name: str) -> None:
     """One MatcherError for the whole pool, with global row positions."""
-    from biasaudit.matchers._base import MatcherError
 
     count = sum(s["failed"] for s in summaries)
     if not count:
@@ -251,10 +250,6 @@ def score_dask_for_audit(
     scored, score_column, job_column, metadata
     """
     import cloudpickle
-
-    from biasaudit.matchers._audit import DEFAULT_SCORE_COLUMN, _hidden, build_matcher
-    from biasaudit.matchers._engine import matcher_name
-    from biasaudit.matchers._jobs import load_jobs
 
     dask = _require_dask()
     built = build_matcher(matcher, matcher_options, text_column)

@@ -17,6 +17,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit.gate import _messages as M
 from biasaudit.gate._metrics import Bound, GateMetric
+from biasaudit.results._audit import _row_counts
 
 __all__ = [
     "FAIL",
@@ -211,7 +212,6 @@ def select_groups(result: Any, scope: Mapping[str, Any] | None = None) -> list[G
 
 def denominator(row: pd.Series, gm: GateMetric) -> int:
     """The metric's denominator for one group row (candidates, qualified, selected...)."""
-    from biasaudit.result import _row_counts
 
     return int(gm.rate.denominator(_row_counts(row)))
 

@@ -46,6 +46,7 @@ from biasaudit.gate._policy import (
 )
 from biasaudit.gate._policy import _insufficiency as insufficiency
 from biasaudit.gate._records import Records, pairing_problems
+from biasaudit.results._audit import _row_counts as _result_row_counts
 
 __all__ = ["Comparison", "RegressionSettings", "compare_results"]
 
@@ -224,9 +225,7 @@ def _paired(
 
 
 def _row_counts(row: Any, metric: GateMetric) -> tuple[int, int]:
-    from biasaudit.result import _row_counts as counts
-
-    c = counts(row)
+    c = _result_row_counts(row)
     return int(metric.rate.numerator(c)), int(metric.rate.denominator(c))
 
 

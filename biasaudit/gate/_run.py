@@ -15,13 +15,20 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._io import file_sha256
+from biasaudit._io import file_sha256, read_table
+from biasaudit._version import __version__
+from biasaudit.audit import audit
+from biasaudit.decisions import above_median, make_rule
 from biasaudit.gate import _messages as M
 from biasaudit.gate._config import CONFIG_NAMES, GateConfig
+from biasaudit.gate._outputs import junit_xml, summary_markdown
 from biasaudit.gate._policy import FAIL, INSUFFICIENT, Check, evaluate_policy
 from biasaudit.gate._records import Records, pool_identity
 from biasaudit.gate._regression import Comparison, RegressionSettings, compare_results
-from biasaudit.result import SCHEMA_VERSION, AuditResult
+from biasaudit.matchers._audit import score_for_audit
+from biasaudit.matchers._engine import to_pandas
+from biasaudit.pool import CandidatePool
+from biasaudit.results import SCHEMA_VERSION, AuditResult, load_result
 
 __all__ = [
     "GateOutcome",
@@ -43,19 +50,15 @@ def with_gate_section(result: AuditResult, update: Mapping[str, Any]) -> AuditRe
 
 def _read(data: Any) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     if isinstance(data, (str, Path)):
-        from biasaudit._io import read_table
-
         path = Path(data)
         if not path.is_file():
             raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
         return read_table(path), {"path": shown_path(path), "sha256": file_sha256(path)}
-    from biasaudit.matchers._engine import to_pandas
 
     return to_pandas(data), None
 
 
 def _selection(pool: Any, rule: Mapping[str, Any]) -> np.ndarray | None:
-    from biasaudit.decisions import make_rule
 
     given = any(rule[k] is not None for k in ("threshold", "top_k", "top_fraction"))
     if not given and pool.selected is None:
@@ -118,8 +121,6 @@ def audit_with_records(
     meta = {**dict(metadata or {}), **({"evaluation_pool": source} if source else {})}
     n_input, crossed = len(frame), False
     if scored:
-        from biasaudit.matchers._audit import score_for_audit
-
         frame, score, job, meta = score_for_audit(
             frame,
             matcher=matcher,
@@ -149,9 +150,6 @@ def _audit_frame(
     options: Mapping[str, Any],
     meta: Mapping[str, Any],
 ) -> AuditResult:
-    from biasaudit.audit import audit
-    from biasaudit.decisions import above_median
-    from biasaudit.pool import CandidatePool
 
     n_input, crossed, identity, what = facts
     id_column = args["id"]
@@ -221,7 +219,6 @@ def update_command(config: GateConfig | None) -> str:
 
 def load_baseline(path: str | Path, *, command: str = "biasaudit baseline update") -> AuditResult:
     """The baseline result at ``path``, refusing another schema version with an explanation."""
-    from biasaudit._version import __version__
 
     path = Path(path)
     if not path.is_file():
@@ -344,13 +341,11 @@ class GateOutcome:
 
     def to_markdown(self) -> str:
         """The summary for a pull-request comment (see :func:`summary_markdown`)."""
-        from biasaudit.gate._outputs import summary_markdown
 
         return summary_markdown(self)
 
     def to_junit(self, path: str | Path | None = None) -> str:
         """JUnit XML, one test case per rule and group (see :func:`junit_xml`)."""
-        from biasaudit.gate._outputs import junit_xml
 
         text = junit_xml(self)
         if path is not None:
@@ -428,8 +423,6 @@ def update_baseline(
         where = str(config.path) if config is not None else "the configuration"
         raise E.ValidationError(M.NO_BASELINE_PATH.format(path=where))
     if source is not None:
-        from biasaudit.reports._cli import load_result
-
         result = load_result(str(source))
         Records.of(result, f"accepted ({source})")
     elif config is not None:

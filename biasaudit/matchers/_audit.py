@@ -11,10 +11,12 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._io import file_sha256
 from biasaudit.matchers._engine import score_candidates, to_pandas
 from biasaudit.matchers._jobs import load_jobs
 from biasaudit.matchers._registry import _factory, get
 from biasaudit.matchers.callable import CallableMatcher
+from biasaudit.pool import CandidatePool
 
 __all__ = ["DEFAULT_SCORE_COLUMN", "build_matcher", "score_for_audit"]
 
@@ -65,7 +67,6 @@ def build_matcher(
 
 
 def _frame(data: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
-    from biasaudit.pool import CandidatePool
 
     if isinstance(data, CandidatePool):
         raise E.ValidationError(
@@ -75,11 +76,8 @@ def _frame(data: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
             )
         )
     facts: dict[str, Any] = {}
-    if isinstance(data, (str, Path)):
-        from biasaudit._io import file_sha256
-
-        if Path(data).exists():
-            facts = {"input_file": str(data), "input_file_sha256": file_sha256(data)}
+    if isinstance(data, (str, Path)) and Path(data).exists():
+        facts = {"input_file": str(data), "input_file_sha256": file_sha256(data)}
     return to_pandas(data), facts
 
 

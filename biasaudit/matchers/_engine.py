@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._io import read_table, to_narwhals
 from biasaudit.matchers._base import MatcherError, canonical_json
 from biasaudit.matchers._jobs import Job, load_jobs
 
@@ -84,10 +85,7 @@ def to_pandas(data: Any) -> pd.DataFrame:
     if isinstance(data, pd.DataFrame):
         return data
     if isinstance(data, (str, Path)):
-        from biasaudit._io import read_table
-
         return read_table(data)
-    from biasaudit._io import to_narwhals
 
     return to_narwhals(data).to_pandas()
 

@@ -13,12 +13,12 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit.matchers._base import BaseMatcher
 from biasaudit.matchers._jobs import Job
+from biasaudit.matchers._registry import _load
 
 __all__ = ["CallableMatcher"]
 
 
 def _import(target: str) -> Callable[..., Any]:
-    from biasaudit.matchers._registry import _load
 
     if ":" not in target:
         raise E.ValidationError(

@@ -10,7 +10,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit.matchers._base import BaseMatcher, MatcherError, require_columns
 from biasaudit.matchers._jobs import Job
-from biasaudit.matchers.sklearn import SklearnMatcher
+from biasaudit.matchers.sklearn import SklearnMatcher, state_digest
 
 __all__ = ["MitigatedMatcher"]
 
@@ -124,7 +124,6 @@ class MitigatedMatcher(BaseMatcher):
 
     def params(self) -> dict[str, Any]:
         """The base matcher's fingerprint, the constraint and a hash of the learnt thresholds."""
-        from biasaudit.matchers.sklearn import state_digest
 
         return {
             "base": self.base.fingerprint,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biasaudit import _errors as E
 from biasaudit.matchers._base import BaseMatcher, text_of
 from biasaudit.matchers._jobs import Job
 
@@ -119,7 +120,6 @@ class TfidfMatcher(BaseMatcher):
 
     def score(self, candidates: pd.DataFrame, job: Job | None) -> np.ndarray:
         """Cosine similarity (0 to 1) of each resume with the job's text."""
-        from biasaudit import _errors as E
 
         if job is None:
             raise E.ValidationError(E.MATCHER_NEEDS_JOB.format(matcher="tfidf"))

@@ -26,6 +26,10 @@ from biasaudit.reports._csv import to_csv
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import to_markdown
 from biasaudit.reports._model import build_model
+from biasaudit.reports._plot import AuditPlots
+from biasaudit.reports._ranking_tables import json_sections, ranking_html, section_with_tables
+from biasaudit.reports._summary import summary_html, summary_text
+from biasaudit.results._views import register_view
 
 __all__ = ["compare_html", "compare_markdown", "to_csv", "to_html", "to_markdown"]
 
@@ -71,3 +75,17 @@ def to_html(
     """
     model = build_model(result, title=title, generated_at=generated_at or utc_now(), charts=charts)
     return write(render("report.html.j2", model), path)
+
+
+# The results' display conveniences (result.summary(), .plot, .to_html(), ...) are
+# rendered here; the results layer looks them up by name (biasaudit.results._views).
+for _name, _renderer in (
+    ("summary", summary_text),
+    ("summary_html", summary_html),
+    ("plot", AuditPlots),
+    ("html", to_html),
+    ("json_sections", json_sections),
+    ("ranking_section", section_with_tables),
+    ("ranking_html", ranking_html),
+):
+    register_view(_name, _renderer)

@@ -8,10 +8,11 @@ from typing import Any
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
+from biasaudit.metrics._verdicts import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
 from biasaudit.reports._format import finite, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
+from biasaudit.reports._markdown import md, md_table
 from biasaudit.reports._model import Table
-from biasaudit.result import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
 
 __all__ = ["compare_html", "compare_markdown", "compare_model"]
 
@@ -228,7 +229,6 @@ def compare_html(
 
 def compare_markdown(baseline: Any, candidate: Any, *, title: str | None = None) -> str:
     """The comparison as Markdown (for a pull-request comment)."""
-    from biasaudit.reports._markdown import md, md_table
 
     m = compare_model(baseline, candidate, title=title, generated_at=utc_now())
     lines = [f"# {md(m['title'])}", "", f"**{md(m['headline'])}**", ""]

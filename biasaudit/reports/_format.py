@@ -6,11 +6,14 @@ import datetime as _dt
 import math
 from typing import Any
 
-from biasaudit.result import ADVERSE, COMPARISON, INSUFFICIENT, NOT_SIGNIFICANT, PASS
-from biasaudit.result import SIGNIFICANT_WITHIN as WITHIN
+from biasaudit.metrics._verdicts import ADVERSE, COMPARISON, INSUFFICIENT, NOT_SIGNIFICANT, PASS
+from biasaudit.metrics._verdicts import SIGNIFICANT_WITHIN as WITHIN
 
 __all__ = [
     "finite",
+    "fmt_ci",
+    "fmt_num",
+    "fmt_p",
     "group_label",
     "parse_date",
     "pct",
@@ -87,3 +90,23 @@ def parse_date(value: Any) -> _dt.date | None:
         return _dt.date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def fmt_num(value: Any, digits: int = 3) -> str:
+    """A number to ``digits`` decimals, or ``n/a`` when undefined."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    return f"{value:.{digits}f}"
+
+
+def fmt_ci(ci: Any, digits: int = 3) -> str:
+    """An interval as ``[low, high]``."""
+    low, high = ci
+    return f"[{fmt_num(low, digits)}, {fmt_num(high, digits)}]"
+
+
+def fmt_p(p: Any) -> str:
+    """A p-value, with ``<0.001`` for tiny ones."""
+    if p is None or (isinstance(p, float) and not math.isfinite(p)):
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"

@@ -16,6 +16,8 @@ import pandas as pd
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
+from biasaudit.metrics._verdicts import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
+from biasaudit.reports._chartset import charts_for
 from biasaudit.reports._format import (
     finite,
     group_label,
@@ -26,7 +28,8 @@ from biasaudit.reports._format import (
     ratio_ci,
     verdict_class,
 )
-from biasaudit.result import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
+from biasaudit.reports._ranking_tables import ranking_tables
+from biasaudit.results._audit import is_ranking_section
 
 __all__ = ["DATA_TYPES", "Table", "build_model", "table_groups"]
 
@@ -570,7 +573,8 @@ def optional_sections(result: Any) -> list[dict[str, Any]]:
             continue
         methods: list[str] = []
         if isinstance(value, dict):
-            frames, notes = value.get("tables", {}), list(value.get("notes", []))
+            frames = ranking_tables(value) if is_ranking_section(value) else value.get("tables", {})
+            notes = list(value.get("notes", []))
             methods = [n for n in value.get("method_notes", []) if n in notes]
             notes = [n for n in notes if n not in methods]
         else:
@@ -697,7 +701,6 @@ def build_model(
     charts: bool = True,
 ) -> dict[str, Any]:
     """Everything the report template shows, as plain data (strings unescaped)."""
-    from biasaudit.reports._chartset import charts_for
 
     now = generated_at or _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
     ctx = _context(result)

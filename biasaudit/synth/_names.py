@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from biasaudit.datasets import _bundled_path
+from biasaudit._bundled import bundled_path as _bundled_path
 
 __all__ = ["GENERAL", "first_names", "load_first_names", "load_surnames", "surnames"]
 

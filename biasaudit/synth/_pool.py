@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from scipy import stats
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
 from biasaudit._validation import Interval, MappingOf, instance_of, validate_params
+from biasaudit.audit import audit
 from biasaudit.pool import UNKNOWN
 from biasaudit.synth import _bias as B
 from biasaudit.synth._jobs import OCCUPATIONS, Job, make_jobs, skill_lookup
@@ -177,19 +177,7 @@ class SyntheticPool:
         }
         if not {"score", "threshold", "top_k", "top_fraction", "selected"} & set(options):
             defaults["selected"] = "selected"
-        return _audit_function()(self.data, **{**defaults, **options})
-
-
-def _audit_function() -> Any:
-    """``biasaudit.audit``, fetched through the package's lazy loader.
-
-    Importing the submodule ``biasaudit.audit`` directly, before the package has
-    loaded the function, would leave the package attribute pointing at the module.
-    """
-    import biasaudit
-
-    found = biasaudit.audit
-    return found.audit if inspect.ismodule(found) else found
+        return audit(self.data, **{**defaults, **options})
 
 
 def _combinations(attributes: Sequence[str]) -> list[tuple[str, ...]]:

@@ -7,6 +7,9 @@ import json
 import sys
 from typing import Any
 
+from biasaudit import _errors as E
+from biasaudit.matchers import available
+
 __all__ = ["add_matcher_options", "matcher_kwargs", "parse_option", "register"]
 
 
@@ -63,8 +66,6 @@ def matcher_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             if value
         ]
         if given:
-            from biasaudit import _errors as E
-
             raise E.ValidationError(
                 E.MATCHER_ARGUMENT_CONFLICT.format(
                     problem=f"{', '.join(given)} given without --matcher.",
@@ -83,7 +84,6 @@ def matcher_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run_matchers(args: argparse.Namespace) -> int:
-    from biasaudit.matchers import available
 
     rows = [(m.name, m.origin, m.summary) for m in available()]
     width = [max(len(r[i]) for r in [("name", "origin", ""), *rows]) for i in range(2)]

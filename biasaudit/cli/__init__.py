@@ -11,10 +11,19 @@ import sys
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit._io import file_sha256
+from biasaudit._validation import check_param
 from biasaudit._version import __version__
+from biasaudit.audit import AUDIT_CONSTRAINTS, audit
+from biasaudit.cli import _counterfactual, _gate, _matchers, _reports, _synth
+from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
+from biasaudit.cli._reports import add_report_options, audit_metadata, write_reports
+from biasaudit.datasets import resume_study_path
+from biasaudit.loaders import load, read_mapping
 
 __all__ = ["main"]
 
@@ -112,7 +121,10 @@ def _audit_parser(sub: Any) -> None:
         help="leave groups under this share out of impact ratios (default 0.02)",
     )
     p.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
-    p.add_argument("--alpha", type=float, default=0.05)
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    p.add_argument(
+        "--confidence", type=float, default=0.95, help="interval confidence (default 0.95)"
+    )
     p.add_argument("--json", metavar="OUT", help="write the JSON result to OUT ('-' for stdout)")
     p.add_argument("--quiet", "-q", action="store_true", help="print no summary")
     p.add_argument(
@@ -121,20 +133,44 @@ def _audit_parser(sub: Any) -> None:
         help="column mapping ([columns], [categories], [source] query); also reads "
         "JSON Lines, SQLite and DuckDB",
     )
-    from biasaudit.reports._cli import add_report_options
 
     add_report_options(p)  # --html, --markdown, --csv, --title and the LL144 metadata
-    from biasaudit.matchers._cli import add_matcher_options
 
     add_matcher_options(p)  # --matcher, --matcher-option, --jobs, --text-column, --cache
 
 
-def _run_audit(args: argparse.Namespace) -> int:
-    from biasaudit.audit import audit
-    from biasaudit.datasets import resume_study_path
-    from biasaudit.matchers._cli import matcher_kwargs
-    from biasaudit.reports._cli import audit_metadata, write_reports
+#: Command-line flags checked with audit()'s own constraints, and an example value each.
+_CHECKED_FLAGS = {
+    "threshold": ("--threshold", "0.5"),
+    "top_k": ("--top-k", "10"),
+    "top_fraction": ("--top-fraction", "0.2"),
+    "min_share": ("--min-share", "0.02"),
+    "alpha": ("--alpha", "0.05"),
+    "confidence": ("--confidence", "0.95"),
+}
 
+
+def check_flags(args: argparse.Namespace) -> None:
+    """Refuse out-of-range audit flags with the catalogue's message, in command-line words.
+
+    Examples
+    --------
+    >>> check_flags(argparse.Namespace(alpha=0.05, confidence=0.95))
+    >>> try:
+    ...     check_flags(argparse.Namespace(alpha=5.0))
+    ... except E.ValidationError as error:
+    ...     print(error)
+    --alpha must be a number in (0, 1); got 5.0. Pass e.g. --alpha 0.05.
+    """
+    for name, (flag, example) in _CHECKED_FLAGS.items():
+        value = getattr(args, name, None)
+        if value is not None:
+            given = [rule for rule in AUDIT_CONSTRAINTS[name] if rule is not None]
+            check_param(flag, value, given, fix=f"Pass e.g. {flag} {example}.")
+
+
+def _run_audit(args: argparse.Namespace) -> int:
+    check_flags(args)
     options: dict[str, Any] = {}
     traced: dict[str, Any] = {}
     data = args.data
@@ -145,8 +181,6 @@ def _run_audit(args: argparse.Namespace) -> int:
     if data is None:
         raise E.ValidationError(E.NO_DATA)
     if args.mapping:  # mapped names and normalised EEO-1 categories; CLI options still win
-        from biasaudit.loaders import load, read_mapping
-
         mapping = read_mapping(args.mapping)
         traced = _mapped_source(data, args.mapping)
         try:
@@ -178,6 +212,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         min_share=args.min_share,
         correction=args.correction,
         alpha=args.alpha,
+        confidence=args.confidence,
         metadata={**(audit_metadata(args) or {}), **traced} or None,
         ranking={"k": args.ranking_k} if args.ranking_k else args.ranking or None,
         **matcher_kwargs(args),
@@ -195,7 +230,6 @@ def _run_audit(args: argparse.Namespace) -> int:
 def _mapped_source(data: Any, mapping_path: str) -> dict[str, Any]:
     """Provenance of a mapped load: the audit hashes the mapped columns, so record the
     SHA-256 of the original file (when it is one) and of the mapping file as well."""
-    from biasaudit._io import file_sha256
 
     source: dict[str, Any] = {"source": str(data)}
     if Path(str(data)).is_file():
@@ -206,22 +240,14 @@ def _mapped_source(data: Any, mapping_path: str) -> dict[str, Any]:
 
 #: Modules that add subcommands: each has ``register(subparsers) -> {name: handler}``,
 #: a handler taking the parsed arguments and returning the exit code.
-COMMAND_MODULES: tuple[str, ...] = (
-    "biasaudit.reports._cli",
-    "biasaudit.synth._cli",
-    "biasaudit.matchers._cli",
-    "biasaudit.counterfactual._cli",
-    "biasaudit.gate._cli",
-)
+COMMAND_MODULES: tuple[ModuleType, ...] = (_reports, _synth, _matchers, _counterfactual, _gate)
 
 
 def _commands(sub: Any) -> dict[str, Any]:
-    import importlib
-
     _audit_parser(sub)
     handlers: dict[str, Any] = {"audit": _run_audit}
     for module in COMMAND_MODULES:
-        handlers.update(importlib.import_module(module).register(sub))
+        handlers.update(module.register(sub))
     return handlers
 
 

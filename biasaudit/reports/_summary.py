@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import html
-import math
 from typing import TYPE_CHECKING, Any
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
+from biasaudit.reports._format import fmt_ci, fmt_num, fmt_p, verdict_class
+from biasaudit.reports._ranking_tables import ranking_text
 
 if TYPE_CHECKING:
-    from biasaudit.result import AuditResult
+    from biasaudit.results import AuditResult
 
-__all__ = ["fmt_ci", "fmt_num", "fmt_p", "summary_html", "summary_text"]
-
-
-def fmt_num(value: Any, digits: int = 3) -> str:
-    """A number to ``digits`` decimals, or ``n/a`` when undefined."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{value:.{digits}f}"
-
-
-def fmt_ci(ci: Any, digits: int = 3) -> str:
-    """An interval as ``[low, high]``."""
-    low, high = ci
-    return f"[{fmt_num(low, digits)}, {fmt_num(high, digits)}]"
-
-
-def fmt_p(p: Any) -> str:
-    """A p-value, with ``<0.001`` for tiny ones."""
-    if p is None or (isinstance(p, float) and not math.isfinite(p)):
-        return "-"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+__all__ = ["summary_html", "summary_text"]
 
 
 def _rows(result: AuditResult, table: dict[str, Any]) -> list[list[str]]:
@@ -93,8 +74,6 @@ def summary_text(result: AuditResult) -> str:
         ]
         lines += _align([header, *_rows(result, table)])
     if "ranking" in (result.sections or {}):  # audit(ranking=...): its main tables
-        from biasaudit._ranking_section import ranking_text
-
         lines += ranking_text(result.sections["ranking"])
     lines += ["", f"findings: {len(result.findings)}"]
     lines += [f"  - {f['message']}" for f in result.findings]
@@ -114,8 +93,6 @@ _FLAG_STYLE = {
 
 def _flag_cell(verdict: str) -> str:
     """``<td>`` with the symbol, the short word and the full verdict (escaped)."""
-    from biasaudit.reports._format import verdict_class
-
     cls, word = verdict_class(verdict)
     symbol, style = _FLAG_STYLE.get(cls, _FLAG_STYLE["na"])
     return (

@@ -11,6 +11,7 @@ from typing import Any
 
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
+from biasaudit.synth import make_pool
 
 __all__ = ["register"]
 
@@ -153,7 +154,6 @@ def _summary(pool: Any) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Handle ``biasaudit synth``; returns the exit code."""
-    from biasaudit.synth import make_pool
 
     shares: dict[str, dict[str, float]] = {}
     for attribute, group, share in args.share:

@@ -7,7 +7,11 @@ import sys
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
+from biasaudit.cli._reports import add_report_options, audit_metadata, write_reports
 from biasaudit.counterfactual import _messages as M
+from biasaudit.counterfactual import name_swap_audit, rank_swap_audit
+from biasaudit.counterfactual._format import section_text
 
 __all__ = ["register"]
 
@@ -103,8 +107,6 @@ def _check_design(args: argparse.Namespace) -> None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, Any]:
-    from biasaudit.matchers._cli import matcher_kwargs
-    from biasaudit.reports._cli import audit_metadata
 
     if not args.matcher:
         raise E.ValidationError(M.CLI_NEEDS_MATCHER)
@@ -147,9 +149,6 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from biasaudit.counterfactual import name_swap_audit, rank_swap_audit
-    from biasaudit.counterfactual._format import section_text
-    from biasaudit.reports._cli import write_reports
 
     run = name_swap_audit if args.design == "score" else rank_swap_audit
     result = run(args.data, **_options(args))
@@ -168,8 +167,6 @@ def _run(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> dict[str, Any]:
     """Add ``counterfactual`` to the ``biasaudit`` command."""
-    from biasaudit.matchers._cli import add_matcher_options
-    from biasaudit.reports._cli import add_report_options
 
     p = sub.add_parser(
         "counterfactual",

@@ -1,23 +1,31 @@
-"""The ranking section of an AuditResult: readable tables and notes from a RankingResult.
+"""Readable tables and terminal lines of a ranking section, rendered from its numbers.
 
-Nothing here computes a metric: every cell is read from the RankingResult's tidy
-table (values, intervals, p-values) or its per-job FA*IR frame, and formatted
-for readers. The section is plain JSON data, so it travels in ``to_json()`` and
-reports render it from a saved result.
+Nothing here computes a metric: every cell is read from the section's metric
+records (values, intervals, p-values) or its FA*IR summary and formatted for
+readers, so a result loaded from JSON renders the same tables.
 """
 
 from __future__ import annotations
 
+import html
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from biasaudit.ranking import RankingResult
+from biasaudit.ranking._section import section_data
+from biasaudit.reports._format import fmt_num, fmt_p
+from biasaudit.results._audit import is_ranking_section
+from biasaudit.results._ranking import RankingResult
 
-__all__ = ["fair_summary", "ranking_text", "section_for"]
+__all__ = [
+    "json_sections",
+    "ranking_html",
+    "ranking_tables",
+    "ranking_text",
+    "section_with_tables",
+    "with_tables",
+]
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -160,88 +168,18 @@ def _prefix_text(summary: dict[str, Any]) -> str:
     )
 
 
-def fair_summary(per_job: pd.DataFrame, attribute: str) -> dict[str, dict[str, Any]]:
-    """Per group of ``attribute``: jobs tested, failing, and where they first fail."""
-    out: dict[str, dict[str, Any]] = {}
-    frame = per_job[per_job["attribute"] == attribute]
-    for group, rows in frame.groupby("group", sort=False):
-        failing = rows.loc[~rows["passed"].astype(bool), "first_failing_prefix"].to_numpy()
-        entry: dict[str, Any] = {"tested": len(rows), "failing": len(failing)}
-        if len(failing):
-            entry["first_failing_prefix_median"] = float(np.median(failing))
-            entry["first_failing_prefix_min"] = int(failing.min())
-            entry["first_failing_prefix_max"] = int(failing.max())
-        out[str(group)] = entry
-    return out
-
-
-def _methods(result: RankingResult) -> list[str]:
-    """What was computed and how: the first is a one-line summary of the input."""
-    c, f = result.configuration, result.facts
-    column, name = next(iter(c["order"].items()))
-    how = "descending, ties broken by pool order" if column == "score" else "1 is best"
-    divergence, fair, boot = c["rank_divergence"], c["fair"], c["bootstrap"]
-    target = " or the stated target share" if c["target"] else ""
-    tested = f" (prefixes up to length {fair['max_length']})" if fair["max_length"] else ""
-    stated = c.get("comparison_group")
-    comparison = (
-        "the stated comparison group (" + ", ".join(f"{a} = {g}" for a, g in stated.items()) + ")"
-        if isinstance(stated, dict) and stated
-        else "the highest group"
-    )
-    return [
-        f"{f['rows']} candidates in {f['jobs']} ranked job list(s), ordered by the {column} "
-        f"column {name!r} ({how}); top-k cut-offs {', '.join(str(k) for k in c['k'])}.",
-        "Top-k selection: the top k candidates of each job count as selected (the whole list "
-        "of a job shorter than k). Selection rates pool the jobs, with Wilson 95% intervals; "
-        f"the impact ratio divides by {comparison}'s rate. The Mantel-Haenszel odds ratio "
-        "and the Cochran-Mantel-Haenszel p-value compare each group with that group job by "
-        "job, because pooling jobs naively can reverse a comparison.",
-        f"Exposure: mean position weight {c['exposure_weight']} of the group's members (Singh "
-        f"and Joachims 2018). Attention: {c['attention']} (Sapiezynski et al. 2019). Ratios "
-        f"divide by {comparison}'s value, so 1.0 is parity."
-        + (
-            " The disparate treatment ratio compares exposure per unit of mean relevance."
-            if c.get("label")
-            else ""
-        ),
-        "Skew@k = ln(the group's top-k count / its expected top-k count), both summed over "
-        f"jobs, the expectation from each job's pool share{target} (Geyik et al. 2019): 0 is "
-        "proportional, negative is under-represented. MinSkew@k and MaxSkew@k are per job, "
-        "averaged over the jobs where they are finite (a group absent from a job's top k makes "
-        "its MinSkew minus infinity). NDKL: the KL divergence of each prefix's group shares "
-        "from the pool's, discounted by 1/log2(i + 1) and normalised by Z = sum 1/log2(i + 1) "
-        "over the job's positions; mean over jobs, 0 is proportional.",
-        "rND, rKL and rRD (Yang and Stoyanovich 2017) take each group in turn as the protected "
-        f"group, at cut-offs {divergence['cutoffs']}, with discount {divergence['discount']}; "
-        "each is divided by its normaliser, the larger value of the two extreme rankings of "
-        "the same job (the protected group all first, or all last), so 0 is no divergence and "
-        "1 is as divergent as those extremes; mean over the jobs where defined.",
-        "FA*IR (Zehlike et al. 2017): a job fails for a group when some prefix of length k "
-        "holds fewer of its members than m(k) = binom.ppf(alpha_c, k, p), p the group's share "
-        f"of the job{target}, and alpha = {fair['alpha']} adjusted to alpha_c so that a fair "
-        f"ranking fails some prefix{tested} with probability alpha.",
-        f"Intervals other than Wilson's are percentile bootstrap intervals over jobs "
-        f"({boot['draws']} draws, seed {boot['seed']})."
-        if boot["draws"]
-        else "No bootstrap was run (n_bootstrap=0): only selection rates have intervals.",
-    ]
-
-
-def section_for(result: RankingResult) -> dict[str, Any]:
-    """``result.to_dict()`` plus readable ``tables`` and ``notes`` (see ``to_section``)."""
-    data = result.to_dict()
-    frame = result.to_frame()
-    ks = [int(k) for k in result.configuration["k"]]
-    has_label = result.configuration.get("label") is not None
+def ranking_tables(section: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Readable tables by caption (lists of row records whose first column is the header)."""
+    frame = pd.DataFrame(section["metrics"])
+    ks = [int(k) for k in section["configuration"]["k"]]
+    has_label = section["configuration"].get("label") is not None
     tables: dict[str, list[dict[str, Any]]] = {}
-    fair: dict[str, Any] = {}
-    for attribute in result.configuration["attributes"]:
+    for attribute in section["configuration"]["attributes"]:
         sub = frame[frame["attribute"] == attribute]
         rows = _Rows(sub)
         groups = [g for g in dict.fromkeys(sub["group"]) if g != "all"]
         known = [g for g in groups if rows.get("rnd", g) is not None]
-        fair[attribute] = fair_summary(result.per_job, attribute)
+        fair = section["fair"][attribute]
         tables[f"Top-k selection: {attribute}"] = _top_k_table(rows, groups, ks)
         tables[f"Exposure and attention: {attribute}"] = _exposure_table(rows, groups, has_label)
         tables[f"Representation in the top k (skew): {attribute}"] = _skew_table(rows, groups, ks)
@@ -249,17 +187,25 @@ def section_for(result: RankingResult) -> dict[str, Any]:
             _whole_ranking_table(rows, ks)
         )
         tables[f"Rank divergence and FA*IR, each group as the protected group: {attribute}"] = (
-            _divergence_table(rows, known, fair[attribute])
+            _divergence_table(rows, known, fair)
         )
-    methods = _methods(result)
-    return {
-        **data,
-        "tables": tables,
-        "notes": [methods[0], *result.notes, *methods[1:]],
-        "input_notes": list(result.notes),
-        "method_notes": methods[1:],
-        "fair": fair,
-    }
+    return tables
+
+
+def with_tables(section: dict[str, Any]) -> dict[str, Any]:
+    """The section with its readable ``"tables"`` after ``"metrics"`` (the JSON's order)."""
+    out: dict[str, Any] = {}
+    for key, value in section.items():
+        if key != "tables":
+            out[key] = value
+        if key == "metrics":
+            out["tables"] = ranking_tables(section)
+    return out
+
+
+def section_with_tables(result: RankingResult) -> dict[str, Any]:
+    """``RankingResult.to_section()``: the section's numbers with its readable tables."""
+    return with_tables(section_data(result))
 
 
 # -- terminal -------------------------------------------------------------------------
@@ -284,8 +230,6 @@ def _ci_text(m: dict[str, Any] | None, fmt: Any) -> str:
 
 
 def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
-    from biasaudit._text import fmt_num, fmt_p
-
     rows, ks = _metric_rows(section), section["configuration"]["k"]
     header = ["group", "n", "k", "top-k rate [95% CI]", "impact ratio [95% CI]", "MH OR", "CMH p"]
     table = [header]
@@ -308,8 +252,6 @@ def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> 
 
 
 def _exposure_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
-    from biasaudit._text import fmt_num
-
     rows = _metric_rows(section)
     fair = section.get("fair", {}).get(attribute, {})
     table = [["group", "exposure [95% CI]", "exposure ratio [95% CI]", "rND [95% CI]", "FA*IR"]]
@@ -334,8 +276,6 @@ def ranking_text(section: dict[str, Any]) -> list[str]:
     Read from the section's metric records, so a result loaded from JSON prints
     the same lines.
     """
-    from biasaudit._text import fmt_num
-
     config, facts = section["configuration"], section["facts"]
     column = next(iter(config["order"].items()))
     lines = [
@@ -361,3 +301,22 @@ def ranking_text(section: dict[str, Any]) -> list[str]:
         lines += _exposure_lines(section, attribute, groups)
     lines += [f"  - {note}" for note in section.get("input_notes", [])]
     return lines
+
+
+def ranking_html(result: RankingResult) -> str:
+    """The notebook display of a RankingResult: its notes and tidy metric table."""
+    shown = result.to_frame()
+    for column in ("value", "ci_low", "ci_high", "p_value"):
+        shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in result.notes)
+    facts = result.facts
+    head = f"<p><b>Ranking audit</b>: {facts['jobs']} jobs, {facts['rows']} rows</p>"
+    return head + (f"<ul>{notes}</ul>" if notes else "") + shown.to_html(index=False)
+
+
+def json_sections(sections: dict[str, Any]) -> dict[str, Any]:
+    """An AuditResult's sections as the JSON carries them: the ranking's with its tables."""
+    return {
+        name: with_tables(value) if is_ranking_section(value) else value
+        for name, value in sections.items()
+    }

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from biasaudit import _errors as E
+from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
+from biasaudit.results import load_result
 
 __all__ = ["add_report_options", "audit_metadata", "register", "write_reports"]
 
-NOT_A_RESULT = (
-    "File '{path}' is not a biasaudit JSON result ({problem}). "
-    "Write one with: biasaudit audit DATA ... --json result.json"
-)
 
 #: Metadata of the bundled example, shown in its Local Law 144 summary.
 EXAMPLE_METADATA = {
@@ -75,7 +71,6 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def write_reports(result: Any, args: argparse.Namespace) -> None:
     """Write the reports the options ask for."""
-    from biasaudit.reports import to_csv, to_html, to_markdown
 
     title = getattr(args, "title", None)
     if getattr(args, "html", None):
@@ -86,24 +81,7 @@ def write_reports(result: Any, args: argparse.Namespace) -> None:
         to_csv(result, args.csv)
 
 
-def load_result(path: str) -> Any:
-    """An AuditResult from a JSON file, or one clear error."""
-    from biasaudit.result import AuditResult
-
-    if not Path(path).is_file():
-        raise E.ValidationError(NOT_A_RESULT.format(path=path, problem="no such file"))
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if not isinstance(data, dict) or "schema_version" not in data:
-            raise KeyError("schema_version")
-        return AuditResult.from_json(path)
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        problem = f"missing {exc}" if isinstance(exc, KeyError) else type(exc).__name__
-        raise E.ValidationError(NOT_A_RESULT.format(path=path, problem=problem)) from None
-
-
 def _run_report(args: argparse.Namespace) -> int:
-    from biasaudit.reports import to_markdown
 
     result = load_result(args.result)
     if not (args.html or args.markdown or args.csv):
@@ -114,7 +92,6 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from biasaudit.reports import compare_html, compare_markdown
 
     baseline, candidate = load_result(args.baseline), load_result(args.candidate)
     if args.html:

@@ -12,6 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from biasaudit import _errors as E
+from biasaudit.gate._config import load_config
+from biasaudit.gate._policy import evaluate_policy
+from biasaudit.gate._run import run_gate, shown_path, update_baseline
+from biasaudit.reports import compare_html, to_html
+
 __all__ = ["register"]
 
 UNPAIRED_WITHOUT_BASELINE = (
@@ -75,7 +81,6 @@ def _baseline_parser(sub: Any) -> None:
 
 
 def _write_outputs(outcome: Any, args: argparse.Namespace) -> None:
-    from biasaudit.reports import compare_html, to_html
 
     if args.junit:
         outcome.to_junit(args.junit)
@@ -101,9 +106,6 @@ def _step_summary() -> str | None:
 
 
 def _run_gate(args: argparse.Namespace) -> int:
-    from biasaudit import _errors as E
-    from biasaudit.gate._config import load_config
-    from biasaudit.gate._run import run_gate
 
     config = load_config(args.config)
     if args.unpaired and args.baseline is None and config.baseline is None:
@@ -124,9 +126,6 @@ def _run_gate(args: argparse.Namespace) -> int:
 
 
 def _run_baseline(args: argparse.Namespace) -> int:
-    from biasaudit.gate._config import load_config
-    from biasaudit.gate._policy import evaluate_policy
-    from biasaudit.gate._run import shown_path, update_baseline
 
     config = None
     if not (args.source and args.baseline) or args.config:

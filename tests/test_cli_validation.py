@@ -1,0 +1,54 @@
+"""Out-of-range audit flags exit 2 with one message in command-line words."""
+
+from __future__ import annotations
+
+import pytest
+
+from biasaudit.cli import main
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--alpha", "5"], "--alpha must be a number in (0, 1); got 5.0. Pass e.g. --alpha 0.05."),
+        (["--alpha", "0"], "--alpha must be a number in (0, 1); got 0.0. Pass e.g. --alpha 0.05."),
+        (
+            ["--confidence", "1.5"],
+            "--confidence must be a number in (0, 1); got 1.5. Pass e.g. --confidence 0.95.",
+        ),
+        (
+            ["--confidence", "0"],
+            "--confidence must be a number in (0, 1); got 0.0. Pass e.g. --confidence 0.95.",
+        ),
+        (
+            ["--min-share", "-0.1"],
+            "--min-share must be a number in [0, 1); got -0.1. Pass e.g. --min-share 0.02.",
+        ),
+        (["--top-k", "-1"], "--top-k must be an integer >= 1; got -1. Pass e.g. --top-k 10."),
+    ],
+)
+def test_out_of_range_flags_exit_2_with_one_message(flags, message, capsys) -> None:
+    code = main(["audit", "--example", "resume-study", "--quiet", *flags])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == f"biasaudit: error: {message}\n"
+
+
+def test_confidence_flag_reaches_the_audit(tmp_path) -> None:
+    out = tmp_path / "r.json"
+    assert (
+        main(
+            [
+                "audit",
+                "--example",
+                "resume-study",
+                "--quiet",
+                "--confidence",
+                "0.9",
+                "--json",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert '"confidence": 0.9' in out.read_text(encoding="utf-8")
