@@ -178,6 +178,6 @@ def test_bad_fair_max_length(value: object) -> None:
     with pytest.raises(ValueError) as info:
         rank_audit(frame, attributes=["sex"], rank="rank", fair_max_length=value)
     assert str(info.value) == (
-        f"fair_max_length must be a positive integer or None; got {value!r}. "
+        f"fair_max_length must be None or an integer >= 1; got {value!r}. "
         "Pass e.g. fair_max_length=1000, or None to test whole lists."
     )

@@ -7,12 +7,14 @@ matrix products with no Python loop over jobs."""
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, validate_params
 from biasaudit.engine._ranking import is_engine_input, ranking_input
 from biasaudit.pool import CandidatePool
 from biasaudit.ranking._messages import (
@@ -98,6 +100,26 @@ def _notes(facts: dict[str, Any]) -> list[str]:
     return notes
 
 
+#: The values rank_audit's numeric options accept (k and attention are checked in _options).
+RANK_AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
+    "alpha": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. alpha=0.1.")],
+    "seed": [Interval(Integral, 0, None, closed="left", fix="Pass e.g. seed=0.")],
+    "rnd_step": [Interval(Integral, 2, None, closed="left", fix="Pass e.g. rnd_step=10.")],
+    "n_bootstrap": [Interval(Integral, 0, None, closed="left", fix="Pass e.g. n_bootstrap=200.")],
+    "fair_max_length": [
+        None,
+        Interval(
+            Integral,
+            1,
+            None,
+            closed="left",
+            fix="Pass e.g. fair_max_length=1000, or None to test whole lists.",
+        ),
+    ],
+}
+
+
+@validate_params(RANK_AUDIT_CONSTRAINTS)
 def rank_audit(
     data: Any,
     *,

@@ -35,21 +35,6 @@ def _check_options(
             attention,
             "Pass e.g. attention=0.5, or attention=[0.3, 0.15, 0.1].",
         ),
-        ("alpha", 0 < alpha < 1, "in (0, 1)", alpha, "Pass e.g. alpha=0.1."),
-        ("rnd_step", step >= 2, "an integer >= 2", step, "Pass e.g. rnd_step=10."),
-        ("n_bootstrap", n_bootstrap >= 0, "an integer >= 0", n_bootstrap, "Pass e.g. 200."),
-        (
-            "fair_max_length",
-            fair_max_length is None
-            or (
-                isinstance(fair_max_length, (int, np.integer))
-                and not isinstance(fair_max_length, bool)
-                and fair_max_length >= 1
-            ),
-            "a positive integer or None",
-            fair_max_length,
-            "Pass e.g. fair_max_length=1000, or None to test whole lists.",
-        ),
     ]
     for name, ok, expected, value, fix in checks:
         if not ok:
