@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 from typing import Any
 
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._json import clean
+from biasaudit._validation import Interval, Options, instance_of, validate_params
 from biasaudit.gate import _messages as M
 from biasaudit.gate._metrics import Bound, GateMetric
 from biasaudit.results._audit import _row_counts
@@ -81,21 +84,20 @@ class Check:
         """Plain JSON-able data (NaN as None)."""
         out = asdict(self)
         out["interval"] = list(self.interval) if self.interval is not None else None
-        return _json_clean(out)
+        return clean(out)
 
 
-def _json_clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _json_clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_clean(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return _json_clean(value.item())
-    return value
+#: What a policy's settings accept (PolicyRules, the [policy] table, biasaudit.testing).
+POLICY_CONSTRAINTS = {
+    "require_significance": [instance_of(bool)],
+    "min_group_size": [Interval(Integral, 0, None, fix="Pass e.g. min_group_size=30.")],
+    "insufficient_data": [
+        Options(str, ("fail", "pass"), fix="Pass insufficient_data='fail' (the safe default).")
+    ],
+}
 
 
+@validate_params(POLICY_CONSTRAINTS)
 @dataclass(frozen=True)
 class PolicyRules:
     """What a policy demands of every group in scope.
@@ -128,25 +130,7 @@ class PolicyRules:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "bounds", tuple(self.bounds))
-        if self.insufficient_data not in ("fail", "pass"):
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="insufficient_data",
-                    expected="'fail' or 'pass'",
-                    value=self.insufficient_data,
-                    fix="Pass insufficient_data='fail' (the safe default).",
-                )
-            )
-        size = self.min_group_size
-        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="min_group_size",
-                    expected="a whole number >= 0",
-                    value=size,
-                    fix="Pass e.g. min_group_size=30.",
-                )
-            )
+        object.__setattr__(self, "min_group_size", int(self.min_group_size))
 
 
 @dataclass(frozen=True)
