@@ -10,6 +10,7 @@ from biasaudit.metrics._verdicts import ADVERSE, COMPARISON, INSUFFICIENT, NOT_S
 from biasaudit.metrics._verdicts import SIGNIFICANT_WITHIN as WITHIN
 
 __all__ = [
+    "align",
     "finite",
     "fmt_ci",
     "fmt_num",
@@ -110,3 +111,15 @@ def fmt_p(p: Any) -> str:
     if p is None or (isinstance(p, float) and not math.isfinite(p)):
         return "-"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def align(rows: list[list[str]]) -> list[str]:
+    """Terminal table lines: each column padded to its widest cell, two spaces apart.
+
+    Examples
+    --------
+    >>> align([["group", "n"], ["Female", "12"]])
+    ['group   n', 'Female  12']
+    """
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from biasaudit.ranking._section import section_data
-from biasaudit.reports._format import fmt_num, fmt_p
+from biasaudit.reports._format import align, fmt_num, fmt_p
 from biasaudit.results._audit import is_ranking_section
 from biasaudit.results._ranking import RankingResult
 
@@ -211,11 +211,6 @@ def section_with_tables(result: RankingResult) -> dict[str, Any]:
 # -- terminal -------------------------------------------------------------------------
 
 
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-
-
 def _metric_rows(section: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
     return {(m["attribute"], m["group"], m["metric"], m["k"]): m for m in section["metrics"]}
 
@@ -248,7 +243,7 @@ def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> 
                     fmt_p(odds["p_value"]) if odds else "-",
                 ]
             )
-    return _align(table)
+    return align(table)
 
 
 def _exposure_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
@@ -267,7 +262,7 @@ def _exposure_lines(section: dict[str, Any], attribute: str, groups: list[str]) 
                 failing,
             ]
         )
-    return _align(table)
+    return align(table)
 
 
 def ranking_text(section: dict[str, Any]) -> list[str]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
-from biasaudit.reports._format import fmt_ci, fmt_num, fmt_p, verdict_class
+from biasaudit.reports._format import align, fmt_ci, fmt_num, fmt_p, verdict_class
 from biasaudit.reports._ranking_tables import ranking_text
 
 if TYPE_CHECKING:
@@ -36,11 +36,6 @@ def _rows(result: AuditResult, table: dict[str, Any]) -> list[list[str]]:
             ]
         )
     return rows
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
 
 
 def summary_text(result: AuditResult) -> str:
@@ -72,7 +67,7 @@ def summary_text(result: AuditResult) -> str:
             f"{' / '.join(comparison) if comparison else 'none'}; "
             f"unknown: {table['unknown']})",
         ]
-        lines += _align([header, *_rows(result, table)])
+        lines += align([header, *_rows(result, table)])
     if "ranking" in (result.sections or {}):  # audit(ranking=...): its main tables
         lines += ranking_text(result.sections["ranking"])
     lines += ["", f"findings: {len(result.findings)}"]
