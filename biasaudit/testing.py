@@ -18,11 +18,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
+from biasaudit._validation import Interval, instance_of, validate_params
 from biasaudit.gate._metrics import Bound
-from biasaudit.gate._policy import Check, PolicyRules, evaluate_policy
-from biasaudit.gate._regression import RegressionSettings, compare_results
+from biasaudit.gate._policy import POLICY_CONSTRAINTS, Check, PolicyRules, evaluate_policy
+from biasaudit.gate._regression import REGRESSION_CONSTRAINTS, RegressionSettings, compare_results
 
 __all__ = ["assert_no_adverse_impact", "assert_no_regression"]
 
@@ -35,6 +37,16 @@ def _raise_failures(title: str, checks: list[Check]) -> None:
         raise AssertionError("\n".join(lines))
 
 
+_SCOPE = {key: POLICY_CONSTRAINTS[key] for key in ("min_group_size", "insufficient_data")}
+
+
+@validate_params(
+    {
+        **POLICY_CONSTRAINTS,
+        "threshold": [Interval(Real, None, None, fix="Pass e.g. threshold=0.8.")],
+        "metric": [instance_of(str)],
+    }
+)
 def assert_no_adverse_impact(
     result: Any,
     *,
@@ -101,6 +113,7 @@ def assert_no_adverse_impact(
     return checks
 
 
+@validate_params({**REGRESSION_CONSTRAINTS, **_SCOPE, "unpaired": [instance_of(bool)]})
 def assert_no_regression(
     baseline: Any,
     candidate: Any,

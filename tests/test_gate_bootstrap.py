@@ -454,11 +454,14 @@ def test_rank_is_refused(pool):
 
 
 def test_settings_validation():
-    with pytest.raises(ValidationError, match=r"margin must be a number >= 0; got -0\.1"):
+    with pytest.raises(
+        ValidationError,
+        match=r"margin must be a number >= 0 or a mapping, each value a number >= 0; got -0\.1",
+    ):
         RegressionSettings(margin=-0.1)
     with pytest.raises(ValidationError, match=r"confidence must be a number in \[0.5, 1\)"):
         RegressionSettings(confidence=1.0)
-    with pytest.raises(ValidationError, match="resamples must be a whole number >= 100"):
+    with pytest.raises(ValidationError, match="resamples must be an integer >= 100; got 10"):
         RegressionSettings(resamples=10)
     with pytest.raises(ValidationError) as info:
         RegressionSettings(test="superiority")

@@ -188,7 +188,7 @@ def test_unknown_metric_names_the_key(here):
         (
             "[policy]",
             "[policy]\nmin_group_size = -5",
-            "Key 'policy.min_group_size' in {path} must be a whole number >= 0; got -5. "
+            "Key 'policy.min_group_size' in {path} must be an integer >= 0; got -5. "
             "Write e.g. min_group_size = 30.",
         ),
         (

@@ -204,7 +204,7 @@ def test_selection_metric_of_a_scoring_only_audit_is_refused():
     result = biasaudit.audit(df, attributes=["sex"], score="s")
     with pytest.raises(ValidationError, match="needs a decision"):
         evaluate_policy(result, PolicyRules([Bound("impact_ratio", 0.8)]))
-    checks = evaluate_policy(result, PolicyRules([Bound("scoring_impact_ratio", 0.8)], 0, 0))
+    checks = evaluate_policy(result, PolicyRules([Bound("scoring_impact_ratio", 0.8)], False, 0))
     assert [c.status for c in checks] == ["fail", "pass"]
 
 
@@ -260,7 +260,7 @@ def test_bound_and_rules_validation_messages():
         "insufficient_data must be 'fail' or 'pass'; got 'skip'. "
         "Pass insufficient_data='fail' (the safe default)."
     )
-    with pytest.raises(ValidationError, match="min_group_size must be a whole number >= 0"):
+    with pytest.raises(ValidationError, match="min_group_size must be an integer >= 0; got -1"):
         PolicyRules(min_group_size=-1)
     assert Bound.from_threshold("equal_opportunity_difference", 0.05).describe() == (
         "|equal_opportunity_difference| <= 0.05"

@@ -10,17 +10,21 @@ file's directory.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit._validation import Constraint, Interval, describe, instance_of
+from biasaudit._validation import validate_params as _validate_params
+from biasaudit.decisions import RULE_CONSTRAINTS
 from biasaudit.gate import _messages as M
 from biasaudit.gate._metrics import GATE_METRICS, Bound
-from biasaudit.gate._policy import PolicyRules
-from biasaudit.gate._regression import TESTS, RegressionSettings
+from biasaudit.gate._policy import POLICY_CONSTRAINTS, PolicyRules
+from biasaudit.gate._regression import REGRESSION_CONSTRAINTS, RegressionSettings
+from biasaudit.metrics.significance import ALPHA, CONFIDENCE, CORRECTION
 
 __all__ = [
     "BaselineConfig",
@@ -77,6 +81,7 @@ class PoolConfig:
     text_column: str | None = None
 
 
+@_validate_params(RULE_CONSTRAINTS)
 @dataclass(frozen=True)
 class DecisionConfig:
     """At most one decision rule over the scores."""
@@ -109,6 +114,16 @@ class BaselineConfig:
     settings: RegressionSettings
 
 
+#: The audit settings a configuration holds, as audit() takes them.
+AUDIT_SETTINGS = {
+    "min_share": [Interval(Real, 0, 1, closed="left", fix="Pass e.g. min_share=0.02.")],
+    "correction": [CORRECTION],
+    "alpha": [ALPHA],
+    "confidence": [CONFIDENCE],
+}
+
+
+@_validate_params(AUDIT_SETTINGS)
 @dataclass(frozen=True)
 class GateConfig:
     """A validated gate configuration (see :func:`load_config`)."""
@@ -168,21 +183,36 @@ class GateConfig:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def _is_number(value: Any) -> bool:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return ok and math.isfinite(float(value))
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _is_text(value: Any) -> bool:
     return isinstance(value, str) and value.strip() != ""
 
 
 def _is_text_list(value: Any) -> bool:
     return isinstance(value, list) and len(value) > 0 and all(_is_text(v) for v in value)
+
+
+class _Shape(Constraint):
+    """A value's structure in a configuration file (a list of names, a table, ...)."""
+
+    __slots__ = ("ok", "words")
+
+    def __init__(self, ok: Callable[[Any], bool], words: str) -> None:
+        super().__init__()
+        self.ok, self.words = ok, words
+
+    def accepts(self, value: Any) -> bool:
+        """Whether ``value`` has the shape."""
+        return bool(self.ok(value))
+
+    def describe(self) -> str:
+        """The shape in words."""
+        return self.words
+
+
+_NUMBER = Interval(Real, None, None)
+_BOOLEAN = [instance_of(bool, description="true or false")]
+_TEXT_LIST = _Shape(_is_text_list, "a list of column names")
+_TABLE = _Shape(lambda v: isinstance(v, Mapping), "a table")
 
 
 @dataclass(frozen=True)
@@ -219,20 +249,20 @@ class _Reader:
         data: Mapping[str, Any],
         where: str,
         key: str,
-        ok: Callable[[Any], bool],
-        expected: str,
+        constraints: Sequence[Constraint],
         fix: str,
         default: Any = None,
     ) -> Any:
+        """The key's value (``default`` when absent), refused unless a constraint accepts it."""
         if key not in data:
             return default
         value = data[key]
-        if not ok(value):
+        if not any(c.accepts(value) for c in constraints):
             raise E.ValidationError(
                 M.CONFIG_BAD_VALUE.format(
                     key=self.key(where, key),
                     path=str(self.path),
-                    expected=expected,
+                    expected=describe(constraints),
                     value=value,
                     fix=fix,
                 )
@@ -240,14 +270,12 @@ class _Reader:
         return value
 
     def text(self, data: Mapping[str, Any], where: str, key: str) -> str | None:
-        return self.value(
-            data, where, key, _is_text, "a non-empty string", f'Write e.g. {key} = "column".'
-        )
+        shape = [_Shape(_is_text, "a non-empty string")]
+        return self.value(data, where, key, shape, f'Write e.g. {key} = "column".')
 
     def file(self, data: Mapping[str, Any], where: str, key: str) -> Path | None:
-        value = self.value(
-            data, where, key, _is_text, "a path (a string)", f'Write e.g. {key} = "eval/file".'
-        )
+        shape = [_Shape(_is_text, "a path (a string)")]
+        value = self.value(data, where, key, shape, f'Write e.g. {key} = "eval/file".')
         return None if value is None else (self.path.parent / value)
 
     def missing(self, where: str, key: str, fix: str) -> E.ValidationError:
@@ -262,12 +290,7 @@ class _Reader:
 
 def _top(r: _Reader, data: Mapping[str, Any], where: str) -> dict[str, Any]:
     attributes = r.value(
-        data,
-        where,
-        "attributes",
-        _is_text_list,
-        "a list of column names",
-        'Write e.g. attributes = ["sex", "race"].',
+        data, where, "attributes", [_TEXT_LIST], 'Write e.g. attributes = ["sex", "race"].'
     )
     if attributes is None:
         raise r.missing(where, "attributes", 'Name the protected attributes: attributes = ["sex"].')
@@ -275,8 +298,12 @@ def _top(r: _Reader, data: Mapping[str, Any], where: str) -> dict[str, Any]:
         data,
         where,
         "intersections",
-        lambda v: isinstance(v, list) and all(_is_text_list(x) for x in v),
-        "a list of lists of column names",
+        [
+            _Shape(
+                lambda v: isinstance(v, list) and all(_is_text_list(x) for x in v),
+                "a list of lists of column names",
+            )
+        ],
         'Write e.g. intersections = [["sex", "age_band"]].',
         [],
     )
@@ -284,57 +311,30 @@ def _top(r: _Reader, data: Mapping[str, Any], where: str) -> dict[str, Any]:
         data,
         where,
         "reference_group",
-        lambda v: isinstance(v, Mapping) and all(_is_text(x) for x in v.values()),
-        "a table of attribute = group",
+        [
+            _Shape(
+                lambda v: isinstance(v, Mapping) and all(_is_text(x) for x in v.values()),
+                "a table of attribute = group",
+            )
+        ],
         'Write e.g. reference_group = { race = "White" }.',
         {},
     )
+    settings = {
+        name: r.value(data, where, name, AUDIT_SETTINGS[name], f"Write e.g. {name} = {example}.")
+        for name, example in (
+            ("min_share", "0.02"),
+            ("correction", '"holm"'),
+            ("alpha", "0.05"),
+            ("confidence", "0.95"),
+        )
+        if name in data
+    }
     return {
         "attributes": tuple(attributes),
         "intersections": tuple(tuple(x) for x in intersections),
         "reference_group": dict(reference),
-        "min_share": float(
-            r.value(
-                data,
-                where,
-                "min_share",
-                lambda v: _is_number(v) and 0 <= v < 1,
-                "a number in [0, 1)",
-                "Write e.g. min_share = 0.02.",
-                0.02,
-            )
-        ),
-        "correction": r.value(
-            data,
-            where,
-            "correction",
-            lambda v: v in ("holm", "bh", "none"),
-            "'holm', 'bh' or 'none'",
-            'Write e.g. correction = "holm".',
-            "holm",
-        ),
-        "alpha": float(
-            r.value(
-                data,
-                where,
-                "alpha",
-                lambda v: _is_number(v) and 0 < v < 1,
-                "a number in (0, 1)",
-                "Write e.g. alpha = 0.05.",
-                0.05,
-            )
-        ),
-        "confidence": float(
-            r.value(
-                data,
-                where,
-                "confidence",
-                lambda v: _is_number(v) and 0 < v < 1,
-                "a number in (0, 1)",
-                "Write e.g. confidence = 0.95.",
-                0.95,
-            )
-        ),
+        **{k: v if k == "correction" else float(v) for k, v in settings.items()},
     }
 
 
@@ -357,44 +357,25 @@ def _decision(r: _Reader, data: Any, where: str) -> DecisionConfig:
     given = [k for k in ("threshold", "top_k", "top_fraction") if k in table]
     if len(given) > 1:
         raise r.conflict(where, given, "Keep exactly one decision rule.")
-    threshold = r.value(
-        table, where, "threshold", _is_number, "a number", "Write e.g. threshold = 0.5."
-    )
-    top_k = r.value(
-        table,
-        where,
-        "top_k",
-        lambda v: _is_int(v) and v >= 1,
-        "a whole number >= 1",
-        "Write e.g. top_k = 10.",
-    )
-    fraction = r.value(
-        table,
-        where,
-        "top_fraction",
-        lambda v: _is_number(v) and 0 < v <= 1,
-        "a number in (0, 1]",
-        "Write e.g. top_fraction = 0.2.",
-    )
-    per_job = r.value(
-        table,
-        where,
-        "per_job",
-        lambda v: isinstance(v, bool),
-        "true or false",
-        "Write per_job = true.",
-        False,
-    )
-    if per_job and fraction is None:
+    rule = {
+        name: r.value(table, where, name, RULE_CONSTRAINTS[name][1:], fix)
+        for name, fix in (
+            ("threshold", "Write e.g. threshold = 0.5."),
+            ("top_k", "Write e.g. top_k = 10."),
+            ("top_fraction", "Write e.g. top_fraction = 0.2."),
+        )
+    }
+    per_job = r.value(table, where, "per_job", _BOOLEAN, "Write per_job = true.", False)
+    if per_job and rule["top_fraction"] is None:
         raise r.conflict(
             where,
             ["per_job", *given] if given else ["per_job"],
             "per_job applies only to top_fraction (top_k is always per job): remove it.",
         )
     return DecisionConfig(
-        threshold=None if threshold is None else float(threshold),
-        top_k=top_k,
-        top_fraction=None if fraction is None else float(fraction),
+        threshold=None if rule["threshold"] is None else float(rule["threshold"]),
+        top_k=rule["top_k"],
+        top_fraction=None if rule["top_fraction"] is None else float(rule["top_fraction"]),
         per_job=per_job,
     )
 
@@ -410,8 +391,7 @@ def _matcher(r: _Reader, data: Any, where: str) -> MatcherConfig:
         table,
         where,
         "options",
-        lambda v: isinstance(v, Mapping),
-        "a table of options",
+        [instance_of(Mapping, description="a table of options")],
         'Write e.g. options = { func = "my_module:score" }.',
         {},
     )
@@ -426,14 +406,14 @@ def _bound(r: _Reader, where: str, metric: str, value: Any) -> Bound:
                 key=key, path=str(r.path), metric=metric, known=sorted(GATE_METRICS)
             )
         )
-    if _is_number(value):
+    if _NUMBER.accepts(value):
         return Bound.from_threshold(metric, float(value))
     expected = "a number, or a table with min and/or max"
     fix = f"Write e.g. {metric} = 0.8, or {metric} = {{ min = 0.8 }}."
     if isinstance(value, Mapping):
         table = r.table(value, key, ("min", "max"))
-        low = r.value(table, key, "min", _is_number, "a number", fix)
-        high = r.value(table, key, "max", _is_number, "a number", fix)
+        low = r.value(table, key, "min", [_NUMBER], fix)
+        high = r.value(table, key, "max", [_NUMBER], fix)
         if low is not None and high is not None and low > high:
             raise E.ValidationError(
                 M.CONFIG_BAD_VALUE.format(
@@ -454,8 +434,14 @@ def _scope(r: _Reader, table: Mapping[str, Any], where: str) -> dict[str, Any] |
         table,
         where,
         "scope",
-        lambda v: isinstance(v, Mapping) and all(x == "*" or _is_text_list(x) for x in v.values()),
-        'a table of combination = "*" or a list of groups',
+        [
+            _Shape(
+                lambda v: (
+                    isinstance(v, Mapping) and all(x == "*" or _is_text_list(x) for x in v.values())
+                ),
+                'a table of combination = "*" or a list of groups',
+            )
+        ],
         'Write e.g. scope = { race = ["Black or African American"], sex = "*" }.',
     )
     return None if scope is None else {k: (None if v == "*" else list(v)) for k, v in scope.items()}
@@ -467,8 +453,7 @@ def _policy(r: _Reader, data: Any, where: str) -> PolicyRules:
         table,
         where,
         "thresholds",
-        lambda v: isinstance(v, Mapping),
-        "a table of metric = threshold",
+        [instance_of(Mapping, description="a table of metric = threshold")],
         "Write e.g. thresholds = { impact_ratio = 0.8 }.",
         {},
     )
@@ -480,8 +465,7 @@ def _policy(r: _Reader, data: Any, where: str) -> PolicyRules:
             table,
             where,
             "require_significance",
-            lambda v: isinstance(v, bool),
-            "true or false",
+            _BOOLEAN,
             "Write require_significance = true.",
             False,
         ),
@@ -489,8 +473,7 @@ def _policy(r: _Reader, data: Any, where: str) -> PolicyRules:
             table,
             where,
             "min_group_size",
-            lambda v: _is_int(v) and v >= 0,
-            "a whole number >= 0",
+            POLICY_CONSTRAINTS["min_group_size"],
             "Write e.g. min_group_size = 30.",
             30,
         ),
@@ -498,8 +481,7 @@ def _policy(r: _Reader, data: Any, where: str) -> PolicyRules:
             table,
             where,
             "insufficient_data",
-            lambda v: v in ("fail", "pass"),
-            "'fail' or 'pass'",
+            POLICY_CONSTRAINTS["insufficient_data"],
             'Write insufficient_data = "fail" (or "pass").',
             "fail",
         ),
@@ -512,11 +494,7 @@ def _margin(r: _Reader, table: Mapping[str, Any], where: str) -> Any:
         table,
         where,
         "margin",
-        lambda v: (
-            (_is_number(v) and v >= 0)
-            or (isinstance(v, Mapping) and all(_is_number(x) and x >= 0 for x in v.values()))
-        ),
-        "a number >= 0, or a table of metric = number",
+        REGRESSION_CONSTRAINTS["margin"],
         "Write e.g. margin = 0.05, or margin = { impact_ratio = 0.05 }.",
         0.05,
     )
@@ -546,8 +524,7 @@ def _baseline(r: _Reader, data: Any, where: str) -> BaselineConfig:
         table,
         where,
         "metrics",
-        _is_text_list,
-        "a list of metric names",
+        [_Shape(_is_text_list, "a list of metric names")],
         'Write e.g. metrics = ["impact_ratio"].',
         [],
     )
@@ -561,48 +538,18 @@ def _baseline(r: _Reader, data: Any, where: str) -> BaselineConfig:
                     known=sorted(GATE_METRICS),
                 )
             )
-    settings = RegressionSettings(
-        metrics=tuple(metrics),
-        margin=_margin(r, table, where),
-        confidence=float(
-            r.value(
-                table,
-                where,
-                "confidence",
-                lambda v: _is_number(v) and 0.5 <= v < 1,
-                "a number in [0.5, 1)",
-                "Write e.g. confidence = 0.95.",
-                0.95,
-            )
-        ),
-        test=r.value(
-            table,
-            where,
-            "test",
-            lambda v: v in TESTS,
-            "'inferiority' or 'non-inferiority'",
-            'Write test = "inferiority" (or "non-inferiority").',
-            "inferiority",
-        ),
-        resamples=r.value(
-            table,
-            where,
-            "resamples",
-            lambda v: _is_int(v) and v >= 100,
-            "a whole number >= 100",
-            "Write e.g. resamples = 2000.",
-            2000,
-        ),
-        seed=r.value(
-            table,
-            where,
-            "seed",
-            lambda v: _is_int(v) and v >= 0,
-            "a whole number >= 0",
-            "Write e.g. seed = 0.",
-            0,
-        ),
-    )
+    fixes = {
+        "confidence": "Write e.g. confidence = 0.95.",
+        "test": 'Write test = "inferiority" (or "non-inferiority").',
+        "resamples": "Write e.g. resamples = 2000.",
+        "seed": "Write e.g. seed = 0.",
+    }
+    given = {
+        name: r.value(table, where, name, REGRESSION_CONSTRAINTS[name], fix)
+        for name, fix in fixes.items()
+        if name in table
+    }
+    settings = RegressionSettings(metrics=tuple(metrics), margin=_margin(r, table, where), **given)
     return BaselineConfig(path=path, settings=settings)
 
 

@@ -8,10 +8,11 @@ The base rate is left out: it describes the data, not the matcher's decisions.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from numbers import Real
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, validate_params
 from biasaudit.gate import _messages as M
 from biasaudit.metrics._registry import METRICS, RateMetric
 from biasaudit.metrics._table import column_names
@@ -83,17 +84,12 @@ def gate_metric(name: str) -> GateMetric:
     return GATE_METRICS[name]
 
 
-def _number(value: object, name: str) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not ok or not math.isfinite(float(value)):  # type: ignore[arg-type]
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(
-                name=name, expected="a finite number", value=value, fix="Pass e.g. 0.8."
-            )
-        )
-    return float(value)  # type: ignore[arg-type]
-
-
+@validate_params(
+    {
+        "minimum": [None, Interval(Real, None, None, fix="Pass e.g. minimum=0.8.")],
+        "maximum": [None, Interval(Real, None, None, fix="Pass e.g. maximum=1.25.")],
+    }
+)
 @dataclass(frozen=True)
 class Bound:
     """A policy threshold on one metric: ``minimum <= value <= maximum`` for every group.
@@ -121,7 +117,7 @@ class Bound:
         for name in ("minimum", "maximum"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, _number(value, name))
+                object.__setattr__(self, name, float(value))
         if self.minimum is None and self.maximum is None:
             raise E.ValidationError(
                 E.BAD_RULE_VALUE.format(
@@ -142,9 +138,10 @@ class Bound:
             )
 
     @classmethod
+    @validate_params({"threshold": [Interval(Real, None, None, fix="Pass e.g. threshold=0.8.")]})
     def from_threshold(cls, metric: str, threshold: float) -> Bound:
         """The shorthand: ratios at least ``threshold``, differences within ``±threshold``."""
-        value = _number(threshold, f"the threshold of {metric!r}")
+        value = float(threshold)
         if gate_metric(metric).kind == "ratio":
             return cls(metric, minimum=value)
         return cls(metric, minimum=-abs(value), maximum=abs(value))

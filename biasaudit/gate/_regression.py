@@ -22,14 +22,15 @@ the ``c`` quantile of ``D*``. With the margin ``δ``:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, MappingOf, Options, instance_of, validate_params
 from biasaudit.gate import _messages as M
 from biasaudit.gate._bootstrap import CellTable, Contrast, paired_bootstrap, unpaired_bootstrap
 from biasaudit.gate._metrics import GateMetric, default_direction, gate_metric
@@ -56,13 +57,20 @@ MAX_UNDEFINED = 0.01
 TESTS = ("inferiority", "non-inferiority")
 
 
-def _check_number(name: str, value: Any, ok: bool, expected: str, fix: str) -> None:
-    if isinstance(value, bool) or not ok:
-        raise E.ValidationError(
-            E.BAD_RULE_VALUE.format(name=name, expected=expected, value=value, fix=fix)
-        )
+_MARGIN = Interval(Real, 0, None, fix="Pass e.g. margin=0.05.")
+#: What the baseline comparison's settings accept (RegressionSettings, [baseline], testing).
+REGRESSION_CONSTRAINTS = {
+    "margin": [_MARGIN, MappingOf([_MARGIN])],
+    "confidence": [Interval(Real, 0.5, 1, closed="left", fix="Pass e.g. confidence=0.95.")],
+    "test": [
+        Options(str, TESTS, fix="Pass test='inferiority' (fail only on an established regression).")
+    ],
+    "resamples": [Interval(Integral, 100, None, fix="Pass e.g. resamples=2000.")],
+    "seed": [Interval(Integral, 0, None, fix="Pass e.g. seed=0.")],
+}
 
 
+@validate_params(REGRESSION_CONSTRAINTS)
 @dataclass(frozen=True)
 class RegressionSettings:
     """How a candidate is compared with the baseline.
@@ -95,30 +103,11 @@ class RegressionSettings:
         object.__setattr__(self, "metrics", tuple(self.metrics))
         for metric in self.metrics:
             gate_metric(metric)
-        margins = self.margin.values() if isinstance(self.margin, Mapping) else [self.margin]
-        for value in margins:
-            ok = isinstance(value, (int, float)) and math.isfinite(value) and value >= 0
-            _check_number("margin", value, ok, "a number >= 0", "Pass e.g. margin=0.05.")
         if isinstance(self.margin, Mapping):
             for metric in self.margin:
                 gate_metric(metric)
-        c = self.confidence
-        ok = isinstance(c, (int, float)) and 0.5 <= c < 1
-        _check_number("confidence", c, ok, "a number in [0.5, 1)", "Pass e.g. confidence=0.95.")
-        r = self.resamples
-        ok = isinstance(r, int) and r >= 100
-        _check_number("resamples", r, ok, "a whole number >= 100", "Pass e.g. resamples=2000.")
-        ok = isinstance(self.seed, int) and self.seed >= 0
-        _check_number("seed", self.seed, ok, "a whole number >= 0", "Pass e.g. seed=0.")
-        if self.test not in TESTS:
-            raise E.ValidationError(
-                E.BAD_RULE_VALUE.format(
-                    name="test",
-                    expected="'inferiority' or 'non-inferiority'",
-                    value=self.test,
-                    fix="Pass test='inferiority' (fail only on an established regression).",
-                )
-            )
+        object.__setattr__(self, "resamples", int(self.resamples))
+        object.__setattr__(self, "seed", int(self.seed))
 
     def margin_for(self, metric: str) -> float:
         """The margin of one metric (the single margin, or its entry; 0.05 if absent)."""
@@ -315,6 +304,13 @@ def _outcome(
     )
 
 
+@validate_params(
+    {
+        "settings": [None, instance_of(RegressionSettings)],
+        "rules": [None, instance_of(PolicyRules)],
+        "unpaired": [instance_of(bool)],
+    }
+)
 def compare_results(
     baseline: Any,
     candidate: Any,

@@ -16,9 +16,10 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit._io import file_sha256, read_table
+from biasaudit._validation import check_param, instance_of, validate_params
 from biasaudit._version import __version__
-from biasaudit.audit import audit
-from biasaudit.decisions import above_median, make_rule
+from biasaudit.audit import AUDIT_CONSTRAINTS, audit
+from biasaudit.decisions import RULE_CONSTRAINTS, above_median, make_rule
 from biasaudit.gate import _messages as M
 from biasaudit.gate._config import CONFIG_NAMES, GateConfig
 from biasaudit.gate._outputs import junit_xml, summary_markdown
@@ -66,6 +67,10 @@ def _selection(pool: Any, rule: Mapping[str, Any]) -> np.ndarray | None:
     return make_rule(selected=pool.selected, **rule).apply(pool)[0]
 
 
+_PROGRESS = [None, instance_of(bool)]
+
+
+@validate_params({**RULE_CONSTRAINTS, "progress": _PROGRESS})
 def audit_with_records(
     data: Any,
     *,
@@ -108,6 +113,9 @@ def audit_with_records(
     """
     if options.get("rank") is not None:
         raise E.ValidationError(M.RANK_UNSUPPORTED.format(rank=options["rank"]))
+    for name, value in options.items():  # audit()'s own options, checked before any scoring
+        if name in AUDIT_CONSTRAINTS:
+            check_param(name, value, AUDIT_CONSTRAINTS[name])
     frame, source = _read(data)
     attrs = [attributes] if isinstance(attributes, str) else list(attributes)
     scored = any(v is not None for v in (matcher, jobs, text_column, matcher_options))
@@ -196,6 +204,7 @@ def _importable(directory: Path) -> Iterator[None]:
             sys.path.remove(entry)
 
 
+@validate_params({"config": [instance_of(GateConfig)], "progress": _PROGRESS})
 def run_audit(config: GateConfig, *, progress: bool | None = None) -> AuditResult:
     """Audit the configured evaluation pool (scored by the configured matcher, if any)."""
     config_file = {"path": shown_path(config.path), "sha256": file_sha256(config.path)}
@@ -353,6 +362,9 @@ class GateOutcome:
         return text
 
 
+@validate_params(
+    {"config": [instance_of(GateConfig)], "unpaired": [instance_of(bool)], "progress": _PROGRESS}
+)
 def run_gate(
     config: GateConfig,
     *,
@@ -403,6 +415,7 @@ def run_gate(
     )
 
 
+@validate_params({"config": [None, instance_of(GateConfig)], "progress": _PROGRESS})
 def update_baseline(
     config: GateConfig | None,
     *,
