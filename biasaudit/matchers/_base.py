@@ -6,15 +6,28 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, instance_of
 
 if TYPE_CHECKING:
     from biasaudit.matchers._jobs import Job
+
+FLAG = [instance_of(bool)]
+#: Rows per call, the option of every batched matcher.
+BATCH_SIZE = [Interval(Integral, 1, None, fix="Pass e.g. batch_size=1000.")]
+#: The options of a matcher that calls a service over the network (http, llm).
+SERVICE_CONSTRAINTS = {
+    "timeout": [Interval(Real, 0, None, closed="neither", fix="Pass e.g. timeout=30 (seconds).")],
+    "retries": [Interval(Integral, 0, None, fix="Pass e.g. retries=4.")],
+    "backoff": [Interval(Real, 0, None, fix="Pass e.g. backoff=0.5 (seconds).")],
+    "concurrency": [Interval(Integral, 1, None, fix="Pass e.g. concurrency=4.")],
+}
 
 __all__ = ["BaseMatcher", "Matcher", "MatcherError", "canonical_json", "text_of"]
 

@@ -25,7 +25,8 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit._io import read_table, to_narwhals
-from biasaudit.matchers._base import MatcherError, canonical_json
+from biasaudit._validation import instance_of, validate_params
+from biasaudit.matchers._base import BATCH_SIZE, FLAG, MatcherError, canonical_json
 from biasaudit.matchers._jobs import Job, load_jobs
 
 __all__ = [
@@ -369,6 +370,14 @@ def _progress_bar(
     return tqdm(total=total, desc=f"scoring ({name})", unit=unit)
 
 
+@validate_params(
+    {
+        "cross": FLAG,
+        "batch_size": [None, *BATCH_SIZE],
+        "quiet": FLAG,
+        "progress": [None, instance_of(bool)],
+    }
+)
 def score_candidates(
     matcher: Any,
     candidates: pd.DataFrame,

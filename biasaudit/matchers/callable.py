@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher
+from biasaudit._validation import validate_params
+from biasaudit.matchers._base import BATCH_SIZE, FLAG, BaseMatcher
 from biasaudit.matchers._jobs import Job
 from biasaudit.matchers._registry import _load
 
@@ -22,8 +23,7 @@ def _import(target: str) -> Callable[..., Any]:
 
     if ":" not in target:
         raise E.ValidationError(
-            E.MATCHER_OPTION_VALUE.format(
-                matcher="callable",
+            E.BAD_PARAMETER.format(
                 name="func",
                 expected="a function or 'module:function'",
                 value=target,
@@ -34,8 +34,7 @@ def _import(target: str) -> Callable[..., Any]:
         return _load(target)
     except (ImportError, AttributeError) as exc:
         raise E.ValidationError(
-            E.MATCHER_OPTION_VALUE.format(
-                matcher="callable",
+            E.BAD_PARAMETER.format(
                 name="func",
                 expected="an importable 'module:function'",
                 value=target,
@@ -97,6 +96,7 @@ class CallableMatcher(BaseMatcher):
     name = "callable"
     version = "1"
 
+    @validate_params({"per_row": FLAG, "batch_size": BATCH_SIZE, "needs_job": FLAG})
     def __init__(
         self,
         func: Callable[..., Any] | str,

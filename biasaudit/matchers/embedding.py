@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher, text_of
+from biasaudit._validation import instance_of, validate_params
+from biasaudit.matchers._base import BATCH_SIZE, BaseMatcher, text_of
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["EmbeddingMatcher", "model_digest"]
@@ -74,13 +75,14 @@ class EmbeddingMatcher(BaseMatcher):
     >>> EmbeddingMatcher("no/such/dir")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    biasaudit._errors.ValidationError: Matcher 'embedding': model must be ...
+    biasaudit._errors.ValidationError: model must be ...
     """
 
     name = "embedding"
     version = "1"
     needs_job = True
 
+    @validate_params({"batch_size": BATCH_SIZE, "device": [instance_of(str)]})
     def __init__(
         self,
         model: str | Path,
@@ -92,8 +94,7 @@ class EmbeddingMatcher(BaseMatcher):
         path = Path(model)
         if not path.is_dir():
             raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="embedding",
+                E.BAD_PARAMETER.format(
                     name="model",
                     expected="a local directory with a saved sentence-transformers model",
                     value=str(model),

@@ -16,14 +16,23 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, validate_params
 from biasaudit._version import __version__
-from biasaudit.matchers._base import BaseMatcher, MatcherError, as_list, require_columns
+from biasaudit.matchers._base import (
+    BATCH_SIZE,
+    SERVICE_CONSTRAINTS,
+    BaseMatcher,
+    MatcherError,
+    as_list,
+    require_columns,
+)
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["HttpMatcher", "retry_after_seconds"]
@@ -130,6 +139,13 @@ class HttpMatcher(BaseMatcher):
     name = "http"
     version = "1"
 
+    @validate_params(
+        {
+            **SERVICE_CONSTRAINTS,
+            "max_backoff": [Interval(Real, 0, None, fix="Pass e.g. max_backoff=30 (seconds).")],
+            "batch_size": BATCH_SIZE,
+        }
+    )
     def __init__(
         self,
         url: str,
@@ -151,34 +167,13 @@ class HttpMatcher(BaseMatcher):
     ) -> None:
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="http",
+                E.BAD_PARAMETER.format(
                     name="url",
                     expected="an http:// or https:// URL",
                     value=url,
                     fix="Pass url='https://scoring.example/score'.",
                 )
             )
-        for option, value, low in (
-            ("timeout", timeout, 0),
-            ("batch_size", batch_size, 1),
-            ("concurrency", concurrency, 1),
-            ("retries", retries, 0),
-        ):
-            if (
-                not isinstance(value, (int, float))
-                or value < low
-                or (option == "timeout" and value == 0)
-            ):
-                raise E.ValidationError(
-                    E.MATCHER_OPTION_VALUE.format(
-                        matcher="http",
-                        name=option,
-                        expected=f"a number >= {low}" + (" (> 0)" if option == "timeout" else ""),
-                        value=value,
-                        fix=f"Pass a valid {option}=.",
-                    )
-                )
         if token_env is not None and token_env not in os.environ:
             raise E.ValidationError(E.MISSING_TOKEN.format(env=token_env))
         self.url = url

@@ -8,13 +8,23 @@ import re
 import threading
 from collections import Counter
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher, MatcherError, as_list, require_columns
+from biasaudit._validation import Interval, Options, validate_params
+from biasaudit.matchers._base import (
+    BATCH_SIZE,
+    FLAG,
+    SERVICE_CONSTRAINTS,
+    BaseMatcher,
+    MatcherError,
+    as_list,
+    require_columns,
+)
 from biasaudit.matchers._jobs import Job
 from biasaudit.matchers.http import HttpMatcher
 
@@ -126,6 +136,20 @@ class LLMMatcher(BaseMatcher):
     version = "1"
     needs_job = True
 
+    @validate_params(
+        {
+            **SERVICE_CONSTRAINTS,
+            "mode": [Options(str, ("score", "rank"), fix="Pass mode='score' or mode='rank'.")],
+            "repeats": [
+                Interval(Integral, 1, None, fix="Pass repeats=3 to average out position bias.")
+            ],
+            "shuffle": FLAG,
+            "temperature": [Interval(Real, 0, None, fix="Pass e.g. temperature=0.")],
+            "seed": [None, Interval(Integral, None, None)],
+            "max_tokens": [Interval(Integral, 1, None, fix="Pass e.g. max_tokens=32.")],
+            "batch_size": [None, *BATCH_SIZE],
+        }
+    )
     def __init__(
         self,
         base_url: str,
@@ -148,26 +172,6 @@ class LLMMatcher(BaseMatcher):
         concurrency: int = 4,
         batch_size: int | None = None,
     ) -> None:
-        if mode not in ("score", "rank"):
-            raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="llm",
-                    name="mode",
-                    expected="'score' or 'rank'",
-                    value=mode,
-                    fix="Pass mode='score' or mode='rank'.",
-                )
-            )
-        if not isinstance(repeats, int) or repeats < 1:
-            raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="llm",
-                    name="repeats",
-                    expected="an integer >= 1",
-                    value=repeats,
-                    fix="Pass repeats=3 to average out position bias.",
-                )
-            )
         url = str(base_url).rstrip("/") + "/chat/completions"
         self._http = HttpMatcher(
             url, token_env=token_env, timeout=timeout, retries=retries, backoff=backoff

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Interval, Options, validate_params
 from biasaudit.matchers._base import BaseMatcher, MatcherError, require_columns
 from biasaudit.matchers._jobs import Job
 from biasaudit.matchers.sklearn import SklearnMatcher, state_digest
@@ -71,6 +73,14 @@ class MitigatedMatcher(BaseMatcher):
     name = "mitigated"
     version = "1"
 
+    @validate_params(
+        {
+            "constraints": [
+                Options(str, _CONSTRAINTS, fix="Pass constraints='demographic_parity'.")
+            ],
+            "grid_size": [Interval(Integral, 1, None, fix="Pass e.g. grid_size=1000.")],
+        }
+    )
     def __init__(
         self,
         base: Any,
@@ -85,16 +95,6 @@ class MitigatedMatcher(BaseMatcher):
     ) -> None:
         from fairlearn.postprocessing import ThresholdOptimizer
 
-        if constraints not in _CONSTRAINTS:
-            raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="mitigated",
-                    name="constraints",
-                    expected=f"one of {list(_CONSTRAINTS)}",
-                    value=constraints,
-                    fix="Pass constraints='demographic_parity'.",
-                )
-            )
         self.base = (
             base
             if isinstance(base, SklearnMatcher)
@@ -143,8 +143,7 @@ class MitigatedMatcher(BaseMatcher):
         unseen = sorted(set(groups) - {str(k) for k in known})
         if unseen:
             raise MatcherError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="mitigated",
+                E.BAD_PARAMETER.format(
                     name="sensitive_column",
                     expected=f"groups seen in training {sorted(map(str, known))}",
                     value=unseen,

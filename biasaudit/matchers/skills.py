@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher
+from biasaudit._validation import validate_params
+from biasaudit.matchers._base import BATCH_SIZE, BaseMatcher
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["EDUCATION_LEVELS", "SkillsMatcher", "education_level"]
@@ -104,6 +105,7 @@ class SkillsMatcher(BaseMatcher):
     version = "1"
     needs_job = True
 
+    @validate_params({"batch_size": BATCH_SIZE})
     def __init__(
         self,
         *,
@@ -127,8 +129,7 @@ class SkillsMatcher(BaseMatcher):
             or not any(values)
         ):
             raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="skills",
+                E.BAD_PARAMETER.format(
                     name="weights",
                     expected=f"non-negative numbers for {list(_DEFAULT_WEIGHTS)}, not all 0",
                     value=given,

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher, as_list, require_columns
+from biasaudit._validation import validate_params
+from biasaudit.matchers._base import BATCH_SIZE, FLAG, BaseMatcher, as_list, require_columns
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["SklearnMatcher", "estimator_scores", "state_digest"]
@@ -90,8 +91,7 @@ def estimator_scores(estimator: Any, X: Any, positive_class: Any = None) -> np.n
         target = classes[-1] if positive_class is None else positive_class
         if target not in classes:
             raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="sklearn",
+                E.BAD_PARAMETER.format(
                     name="positive_class",
                     expected=f"one of the estimator's classes {classes}",
                     value=positive_class,
@@ -139,6 +139,7 @@ class SklearnMatcher(BaseMatcher):
     name = "sklearn"
     version = "1"
 
+    @validate_params({"text": FLAG, "batch_size": BATCH_SIZE})
     def __init__(
         self,
         estimator: Any,
@@ -155,8 +156,7 @@ class SklearnMatcher(BaseMatcher):
         self.features = as_list(features)
         if not self.features:
             raise E.ValidationError(
-                E.MATCHER_OPTION_VALUE.format(
-                    matcher="sklearn",
+                E.BAD_PARAMETER.format(
                     name="features",
                     expected="one or more column names",
                     value=features,

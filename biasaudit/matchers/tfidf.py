@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit.matchers._base import BaseMatcher, text_of
+from biasaudit._validation import Interval, instance_of, validate_params
+from biasaudit.matchers._base import BATCH_SIZE, FLAG, BaseMatcher, text_of
 from biasaudit.matchers._jobs import Job
 
 __all__ = ["TfidfMatcher"]
@@ -55,6 +57,14 @@ class TfidfMatcher(BaseMatcher):
     version = "1"
     needs_job = True
 
+    @validate_params(
+        {
+            "sublinear_tf": FLAG,
+            "ngram_max": [Interval(Integral, 1, None, fix="Pass e.g. ngram_max=2 for bigrams.")],
+            "stop_words": [None, instance_of(str)],
+            "batch_size": BATCH_SIZE,
+        }
+    )
     def __init__(
         self,
         *,
