@@ -43,6 +43,7 @@ from typing import Any
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._validation import Options, validate_params
 from biasaudit.pool import UNKNOWN
 
 __all__ = [
@@ -256,6 +257,12 @@ class Normalized:
     unmapped: dict[Any, int] = field(default_factory=dict)
 
 
+@validate_params(
+    {
+        "kind": [Options(str, ("sex", "race"), fix="Pass kind='sex' or kind='race'.")],
+        "errors": [Options(str, ("raise", "report"))],
+    }
+)
 def normalize_eeo1(
     values: Any,
     kind: str,
@@ -311,10 +318,6 @@ def normalize_eeo1(
     >>> normalize_eeo1(["F", "male", "Woman"], "sex").values.tolist()
     ['Female', 'Male', 'Female']
     """
-    if kind not in ("sex", "race"):
-        raise ValueError(f"kind must be 'sex' or 'race'; got {kind!r}.")
-    if errors not in ("raise", "report"):
-        raise ValueError(f"errors must be 'raise' or 'report'; got {errors!r}.")
     series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
     name = column or (str(series.name) if series.name is not None else kind)
     allowed = EEO1_SEX if kind == "sex" else EEO1_RACE
@@ -772,6 +775,12 @@ def _read_file(path: Path, kind: str, query: str | None) -> pd.DataFrame:
         ) from exc
 
 
+_READABLE = ("csv", "tsv", "parquet", "jsonl", "sqlite", "duckdb")
+
+
+@validate_params(
+    {"format": [None, Options(str, _READABLE, fix="Leave format out to read it from the name.")]}
+)
 def load(
     source: Any,
     *,

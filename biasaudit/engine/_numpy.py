@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from numbers import Integral, Real
 
 import numpy as np
 
+from biasaudit._validation import Interval, validate_params
 from biasaudit.engine._stats import SufficientStats
 from biasaudit.pool import Codes
 
@@ -33,6 +35,12 @@ def _bins(score: np.ndarray, bin_range: tuple[float, float], n_bins: int) -> np.
     return np.clip(index, 0, n_bins - 1, out=index)
 
 
+@validate_params(
+    {
+        "scoring_threshold": [None, Interval(Real, None, None)],
+        "n_bins": [Interval(Integral, 1, None, fix="Pass e.g. n_bins=512.")],
+    }
+)
 def reduce_arrays(
     attributes: Mapping[str, Codes],
     selected: np.ndarray | None,

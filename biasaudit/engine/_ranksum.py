@@ -10,7 +10,11 @@ negatives tied with it, by binary search.
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
+
+from biasaudit._validation import Interval, validate_params
 
 __all__ = ["CellScores", "mann_whitney_u"]
 
@@ -61,6 +65,7 @@ def _u(negatives: np.ndarray, positives: np.ndarray) -> float:
     return float(below.sum() + 0.5 * (upto - below).sum())
 
 
+@validate_params({"n_groups": [Interval(Integral, 0, None)]})
 def mann_whitney_u(
     cells: CellScores, group_of_cell: np.ndarray, n_groups: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
