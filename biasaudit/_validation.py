@@ -445,7 +445,7 @@ def _as_rule(constraints: Any) -> tuple[Constraint | None, ...]:
 def _accepts(rule: tuple[Constraint | None, ...], value: Any) -> bool:
     if value is None:
         return None in rule
-    for c in rule:  # a loop, not any(): this runs on every call of a decorated function
+    for c in rule:  # noqa: SIM110 - a loop, not any(): this runs on every decorated call
         if c is not None and c.accepts(value):
             return True
     return False
@@ -680,9 +680,20 @@ def validate_params(constraints: Mapping[str, Any]) -> Callable[[T], T]:
 def constraints_of(target: Any) -> Mapping[str, tuple[Constraint | None, ...]]:
     """The constraints a decorated function or class declares (empty when none).
 
+    A class declares them by decorating the class or its ``__init__``.
+
     Examples
     --------
     >>> constraints_of(len)
     {}
+    >>> class Pool:
+    ...     @validate_params({"n": Interval(numbers.Integral, 1, None)})
+    ...     def __init__(self, n=1):
+    ...         self.n = n
+    >>> list(constraints_of(Pool))
+    ['n']
     """
-    return getattr(target, CONSTRAINTS_ATTRIBUTE, {})
+    found = getattr(target, CONSTRAINTS_ATTRIBUTE, None)
+    if found is None and isinstance(target, type):
+        found = getattr(target.__init__, CONSTRAINTS_ATTRIBUTE, None)  # type: ignore[misc]
+    return found if found is not None else {}

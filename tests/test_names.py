@@ -62,7 +62,7 @@ def test_bertrand_mullainathan_names_match_the_resume_study():
 
 
 def test_first_names_errors():
-    with pytest.raises(ValueError, match="source must be one of"):
+    with pytest.raises(ValueError, match=r"^source must be 'census2020' or 'bertrand_m"):
         first_names(source="ssa")
     with pytest.raises(ValueError, match="No first names for race='Asian'") as info:
         first_names("Asian", source="bertrand_mullainathan_2004")

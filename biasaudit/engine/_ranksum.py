@@ -34,6 +34,7 @@ class CellScores:
         Number of finest cells.
     """
 
+    @validate_params({"n_cells": [Interval(Integral, 1, None)]})
     def __init__(
         self, score: np.ndarray, label: np.ndarray, cell: np.ndarray, n_cells: int
     ) -> None:

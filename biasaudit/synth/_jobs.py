@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
+
+from biasaudit._validation import Interval, validate_params
 
 __all__ = ["OCCUPATIONS", "Job", "make_jobs"]
 
@@ -141,6 +144,7 @@ class Job:
     skills: tuple[str, ...]
 
 
+@validate_params({"k": [Interval(Integral, 1, None, fix="Pass e.g. k=3.")]})
 def make_jobs(k: int) -> tuple[Job, ...]:
     """``k`` job postings cycling through the occupations.
 

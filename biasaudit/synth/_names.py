@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from biasaudit._bundled import bundled_path as _bundled_path
+from biasaudit._validation import Options, validate_params
 
 __all__ = ["GENERAL", "first_names", "load_first_names", "load_surnames", "surnames"]
 
@@ -72,6 +73,9 @@ def load_surnames() -> pd.DataFrame:
     return _surname_table().copy()
 
 
+@validate_params(
+    {"source": [Options(str, _SOURCES, fix="Pick a bundled name list (see datasets/README.md).")]}
+)
 def first_names(
     race: str | None = None, sex: str | None = None, *, source: str = "census2020"
 ) -> list[str]:
@@ -104,8 +108,6 @@ def first_names(
     ...             source="bertrand_mullainathan_2004")[:4]
     ['Aisha', 'Ebony', 'Keisha', 'Kenya']
     """
-    if source not in _SOURCES:
-        raise ValueError(f"source must be one of {list(_SOURCES)}; got {source!r}.")
     table = _first_table()
     mask = table["source"] == source
     if race is not None:
