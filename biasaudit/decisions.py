@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from biasaudit import _errors as E
-from biasaudit._validation import Interval, instance_of, validate_params
+from biasaudit._validation import Constraint, Interval, instance_of, validate_params
 from biasaudit.pool import CandidatePool
 
 __all__ = [
@@ -48,7 +48,7 @@ _TOP_K = Interval(Integral, 1, None, closed="left", fix="Pass e.g. {name}=10.")
 _TOP_FRACTION = Interval(Real, 0, 1, closed="right", fix="Pass e.g. {name}=0.1 for the top 10%.")
 
 #: The decision rule's arguments, as every function that builds a rule takes them.
-RULE_CONSTRAINTS = {
+RULE_CONSTRAINTS: dict[str, list[Constraint | None]] = {
     "threshold": [None, _THRESHOLD],
     "top_k": [None, _TOP_K],
     "top_fraction": [None, _TOP_FRACTION],

@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from biasaudit import _errors as E
 from biasaudit._io import file_sha256
@@ -39,7 +39,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 class _Parser(argparse.ArgumentParser):
     """Argument parser whose usage errors exit 2 with a one-line message."""
 
-    def error(self, message: str) -> None:  # exit 2 with one line
+    def error(self, message: str) -> NoReturn:  # exit 2 with one line
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 

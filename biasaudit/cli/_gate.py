@@ -15,7 +15,7 @@ from typing import Any
 from biasaudit import _errors as E
 from biasaudit.gate._config import load_config
 from biasaudit.gate._policy import evaluate_policy
-from biasaudit.gate._run import run_gate, shown_path, update_baseline
+from biasaudit.gate._run import GateOutcome, run_gate, shown_path, update_baseline
 from biasaudit.reports import compare_html, to_html
 
 __all__ = ["register"]
@@ -80,16 +80,18 @@ def _baseline_parser(sub: Any) -> None:
     u.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
 
-def _write_outputs(outcome: Any, args: argparse.Namespace) -> None:
+def _write_outputs(outcome: GateOutcome, args: argparse.Namespace) -> None:
 
     if args.junit:
         outcome.to_junit(args.junit)
-    markdown = outcome.to_markdown() if (args.summary or _step_summary()) else None
-    if args.summary:
-        Path(args.summary).write_text(markdown, encoding="utf-8")
-    if _step_summary():
-        with open(_step_summary(), "a", encoding="utf-8") as handle:
-            handle.write(markdown + "\n")
+    step_summary = _step_summary()
+    if args.summary or step_summary:
+        markdown = outcome.to_markdown()
+        if args.summary:
+            Path(args.summary).write_text(markdown, encoding="utf-8")
+        if step_summary:
+            with open(step_summary, "a", encoding="utf-8") as handle:
+                handle.write(markdown + "\n")
     if args.html:
         if outcome.baseline is not None:
             compare_html(outcome.baseline, outcome.result, args.html)

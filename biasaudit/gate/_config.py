@@ -10,6 +10,7 @@ file's directory.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -60,11 +61,13 @@ _BASELINE = ("path", "metrics", "margin", "confidence", "test", "resamples", "se
 
 
 def _toml() -> Any:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
-    return tomllib
+
+        return tomllib
+    import tomli  # pragma: no cover - Python 3.10: a dependency there (pyproject.toml)
+
+    return tomli  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class BaselineConfig:
 
 
 #: The audit settings a configuration holds, as audit() takes them.
-AUDIT_SETTINGS = {
+AUDIT_SETTINGS: dict[str, list[Constraint]] = {
     "min_share": [Interval(Real, 0, 1, closed="left", fix="Pass e.g. min_share=0.02.")],
     "correction": [CORRECTION],
     "alpha": [ALPHA],
@@ -358,7 +361,7 @@ def _decision(r: _Reader, data: Any, where: str) -> DecisionConfig:
     if len(given) > 1:
         raise r.conflict(where, given, "Keep exactly one decision rule.")
     rule = {
-        name: r.value(table, where, name, RULE_CONSTRAINTS[name][1:], fix)
+        name: r.value(table, where, name, [c for c in RULE_CONSTRAINTS[name] if c is not None], fix)
         for name, fix in (
             ("threshold", "Write e.g. threshold = 0.5."),
             ("top_k", "Write e.g. top_k = 10."),

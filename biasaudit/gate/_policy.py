@@ -17,7 +17,7 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit._json import clean
-from biasaudit._validation import Interval, Options, instance_of, validate_params
+from biasaudit._validation import Constraint, Interval, Options, instance_of, validate_params
 from biasaudit.gate import _messages as M
 from biasaudit.gate._metrics import Bound, GateMetric
 from biasaudit.results._audit import _row_counts
@@ -88,7 +88,7 @@ class Check:
 
 
 #: What a policy's settings accept (PolicyRules, the [policy] table, biasaudit.testing).
-POLICY_CONSTRAINTS = {
+POLICY_CONSTRAINTS: dict[str, list[Constraint]] = {
     "require_significance": [instance_of(bool)],
     "min_group_size": [Interval(Integral, 0, None, fix="Pass e.g. min_group_size=30.")],
     "insufficient_data": [
@@ -300,42 +300,41 @@ def _policy_check(result: Any, ref: GroupRef, bound: Bound, rules: PolicyRules) 
     reason = _insufficiency(ref, cmp_row, gm, rules.min_group_size)
     if reason is not None:
         return insufficient_check("policy", bound.describe(), gm.column, ref, reason, rules)
+    assert cmp_row is not None  # _insufficiency returns a reason when there is none
     row = ref.row
     value, n = float(row[gm.column]), denominator(row, gm)
-    base = dict(value=value, n=n, threshold=bound.threshold)
     label = f"{ref.table} = {ref.group}"
     if list(row["group"]) == list(cmp_row["group"]):
         message = f"{label}: comparison group for {gm.column} ({value:.3f}), so it passes"
         return Check(
             "policy", bound.describe(), gm.column, ref.table, ref.group, PASS, True, message,
-            note="comparison group", **base,
+            value=value, n=n, threshold=bound.threshold, note="comparison group",
         )  # fmt: skip
     interval = interval_of(row, cmp_row, gm)
     p = float(row[gm.names["p_adjusted"]]) if gm.names["p_adjusted"] in row else math.nan
     shown = f"{label}: {gm.column} = {value:.3f} {_fmt_interval(interval, confidence)}"
     words = _DENOMINATOR_WORDS[gm.rate.name]
     facts = f"{n} {words}, adjusted p = {p:.3g}" if _finite(p) else f"{n} {words}"
-    extra = dict(interval=interval, p_value=p if _finite(p) else None, **base)
-    if not bound.violated(value):
-        message = f"{shown} meets {bound.describe()} ({facts})"
+    p_value = p if _finite(p) else None
+
+    def outcome(status: str, passed: bool, message: str, note: str = "") -> Check:
         return Check(
-            "policy", bound.describe(), gm.column, ref.table, ref.group, PASS, True, message,
-            **extra,
+            "policy", bound.describe(), gm.column, ref.table, ref.group, status, passed, message,
+            value=value, interval=interval, threshold=bound.threshold, n=n, p_value=p_value,
+            note=note,
         )  # fmt: skip
+
+    if not bound.violated(value):
+        return outcome(PASS, True, f"{shown} meets {bound.describe()} ({facts})")
     significant = _finite(p) and p < alpha
     if rules.require_significance and not significant:
         message = (
             f"{shown} {bound.limit_text(value)} but is not statistically significant "
             f"({facts}, alpha {alpha:g}); passes because require_significance is on"
         )
-        return Check(
-            "policy", bound.describe(), gm.column, ref.table, ref.group, PASS, True, message,
-            note="violation not statistically significant", **extra,
-        )  # fmt: skip
+        return outcome(PASS, True, message, note="violation not statistically significant")
     message = f"{shown} {bound.limit_text(value)} (rule {bound.describe()}; {facts})"
-    return Check(
-        "policy", bound.describe(), gm.column, ref.table, ref.group, FAIL, False, message, **extra
-    )
+    return outcome(FAIL, False, message)
 
 
 def evaluate_policy(result: Any, rules: PolicyRules) -> list[Check]:

@@ -74,7 +74,7 @@ def pool_identity(frame: pd.DataFrame, *, id: str | None, columns: Sequence[str]
 def _bits(values: np.ndarray | None) -> str | None:
     if values is None:
         return None
-    return base64.b64encode(np.packbits(np.asarray(values, dtype=bool))).decode("ascii")
+    return base64.b64encode(np.packbits(np.asarray(values, dtype=bool)).tobytes()).decode("ascii")
 
 
 def _unbits(text: str | None, count: int) -> np.ndarray | None:
@@ -236,7 +236,9 @@ def pairing_problems(baseline: Records, candidate: Records) -> list[str]:
     elif baseline.keys_sha256 != candidate.keys_sha256:
         problems.append("different candidate ids or jobs")
     elif (baseline.label is None) != (candidate.label is None) or (
-        baseline.label is not None and not np.array_equal(baseline.label, candidate.label)
+        baseline.label is not None
+        and candidate.label is not None
+        and not np.array_equal(baseline.label, candidate.label)
     ):
         problems.append("different labels")
     return problems

@@ -30,7 +30,14 @@ from typing import Any
 import numpy as np
 
 from biasaudit import _errors as E
-from biasaudit._validation import Interval, MappingOf, Options, instance_of, validate_params
+from biasaudit._validation import (
+    Constraint,
+    Interval,
+    MappingOf,
+    Options,
+    instance_of,
+    validate_params,
+)
 from biasaudit.gate import _messages as M
 from biasaudit.gate._bootstrap import CellTable, Contrast, paired_bootstrap, unpaired_bootstrap
 from biasaudit.gate._metrics import GateMetric, default_direction, gate_metric
@@ -59,7 +66,7 @@ TESTS = ("inferiority", "non-inferiority")
 
 _MARGIN = Interval(Real, 0, None, fix="Pass e.g. margin=0.05.")
 #: What the baseline comparison's settings accept (RegressionSettings, [baseline], testing).
-REGRESSION_CONSTRAINTS = {
+REGRESSION_CONSTRAINTS: dict[str, list[Constraint]] = {
     "margin": [_MARGIN, MappingOf([_MARGIN])],
     "confidence": [Interval(Real, 0.5, 1, closed="left", fix="Pass e.g. confidence=0.95.")],
     "test": [
@@ -187,10 +194,14 @@ def _screen(
     return _Pending(metric, direction, ref, base_ref, (cmp_b, cmp_c))  # type: ignore[arg-type]
 
 
-def _masks(records: Records, pending: _Pending) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+def _masks(records: Records, pending: _Pending) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     ref = pending.ref
     group = records.group_mask(ref.attributes, ref.values)
-    refs = tuple(records.group_mask(ref.attributes, tuple(row["group"])) for row in pending.cmp)
+    base_cmp, cand_cmp = pending.cmp
+    refs = (
+        records.group_mask(ref.attributes, tuple(base_cmp["group"])),
+        records.group_mask(ref.attributes, tuple(cand_cmp["group"])),
+    )
     return group, refs
 
 
@@ -230,7 +241,7 @@ def _unpaired(
             counts[i, side, 2:] = _row_counts(cmp_row, p.metric)
             same = list(row["group"]) == list(cmp_row["group"])
             refs.append(np.array([True]) if same else np.array([False]))
-        contrasts.append(Contrast(p.metric, p.direction, np.array([True]), tuple(refs)))
+        contrasts.append(Contrast(p.metric, p.direction, np.array([True]), (refs[0], refs[1])))
     if not pending:
         return (*_empty(), {})
     values, observed, reps = unpaired_bootstrap(
