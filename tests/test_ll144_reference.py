@@ -1,7 +1,7 @@
 """The NYC Local Law 144 worked example (6 RCNY § 5-301(b)), row by row.
 
 The rule prints a sex table, a race/ethnicity table and an intersectional
-table (see /work/shared/REFERENCES.md). Its race table and its intersectional
+table (see docs/methods.md). Its race table and its intersectional
 table do not add up to the same totals (Hispanic or Latino: 408 applicants in
 one, 205 + 190 = 395 in the other), so the race table is built from its own
 applicants and every assertion is about a row, never a cross-table sum. The
