@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from biasaudit._io import to_narwhals
 from biasaudit.decisions import make_rule
 from biasaudit.engine._numpy import reduce_arrays
 from biasaudit.engine._stats import SufficientStats
-from biasaudit.pool import UNKNOWN, Codes, _binary, _numeric, _sorted_labels
+from biasaudit.pool import UNKNOWN, CandidatePool, Codes, _binary, _numeric, _sorted_labels
 
 __all__ = ["is_dask", "reduce_dask"]
 
@@ -152,7 +152,8 @@ def _reduce_partition(
             reader = _binary if role in ("label", "selected") else _numeric
             arrays[role] = reader(frame, roles[role], role, ids)
     jobs = _codes(part[roles["job"]], *cats["__job__"]) if roles.get("job") else None
-    view = SimpleNamespace(arrays=arrays, job_codes=jobs, n_rows=len(part))
+    # The rule reads only a pool's arrays, job_codes and n_rows: this partition's stand-in.
+    view = cast(CandidatePool, SimpleNamespace(arrays=arrays, job_codes=jobs, n_rows=len(part)))
     selected = make_rule(**rule).apply(view)[0] if rule else None
     return reduce_arrays(
         {a: _codes(part[a], *cats[a]) for a in attributes},

@@ -72,7 +72,7 @@ class _Pinned:
         return self._matcher.score(candidates, job)
 
 
-def _counters(matcher: Any) -> dict[str, float]:
+def _counters(matcher: Any) -> dict[str, int | float | np.number]:
     stats = getattr(matcher, "stats", None)
     if not isinstance(stats, Mapping):
         return {}
@@ -83,6 +83,7 @@ def _assemble(part: pd.DataFrame, scores: np.ndarray, spec: _Spec) -> pd.DataFra
     """The columns the audit reads, repeated per job in cross mode, plus the scores."""
     frame = part[list(spec.keep)].reset_index(drop=True)
     if spec.cross:
+        assert spec.jobs is not None  # cross mode scores every row against every job
         ids = [j.id for j in spec.jobs]
         n = len(frame)
         frame = frame.iloc[np.tile(np.arange(n), len(ids))].reset_index(drop=True)

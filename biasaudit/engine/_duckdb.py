@@ -400,7 +400,7 @@ def _grouped(
     attrs = [f"{_q(a)} AS a{i}" for i, a in enumerate(attributes)]
     job = _q(roles["job"]) if roles.get("job") else "'(all)'"
     label = f"CAST(CAST({_q(roles['label'])} AS DOUBLE) AS INTEGER)" if roles.get("label") else "0"
-    above = f"CAST({score} > {_lit(median)} AS INTEGER)" if score else "0"
+    above = f"CAST({score} > {_lit(median)} AS INTEGER)" if score and median is not None else "0"
     sel = decision_sql or "0"
     keys = ", ".join(f"a{i}" for i in range(len(attributes)))
     inner = (
@@ -428,10 +428,11 @@ def _grouped(
     ssq = np.zeros(sizes)
     for r in rows:
         cell = (*(maps[i][r[i]] for i in range(k)), job_code[r[k]])
-        cube[(*cell, int(r[k + 1]), int(r[k + 2]), int(r[k + 3]))] += r[k + 4]
+        counts_at = (*cell, int(r[k + 1]), int(r[k + 2]), int(r[k + 3]))
+        cube[counts_at] += r[k + 4]
         ssum[cell] += r[k + 5] or 0.0
         ssq[cell] += r[k + 6] or 0.0
-    info = {"maps": maps, "labels": labels, "unknown_counts": {}}
+    info: dict[str, Any] = {"maps": maps, "labels": labels, "unknown_counts": {}}
     for i, a in enumerate(attributes):
         info["unknown_counts"][a] = (
             int(cube.take(len(labels[i]) - 1, axis=i).sum()) if unknown_flags[i] else 0
@@ -440,25 +441,24 @@ def _grouped(
         known = len(labels[i]) - int(unknown_flags[i])
         if known < 2:
             raise E.ValidationError(E.SINGLE_GROUP.format(column=a, groups=list(labels[i][:known])))
-    stats = dict(
+    hist = None
+    if score:
+        hist = _histograms(q, attributes, roles, score, bin_range, n_bins, maps, sizes[:-1])
+    stats = SufficientStats(
         attributes=tuple(attributes),
         categories=tuple(labels),
         has_unknown=tuple(unknown_flags),
         jobs=tuple(UNKNOWN if j is None else str(j) for j in jobs),
         cube=cube,
+        score_sum=ssum if score else None,
+        score_sq=ssq if score else None,
+        hist=hist,
+        bin_range=(float(bin_range[0]), float(bin_range[1])) if score else None,
+        scoring_threshold=float(median) if score and median is not None else None,
         has_label=bool(roles.get("label")),
         has_selection=decision_sql is not None,
-        scoring_threshold=float(median) if score else None,
     )
-    if score:
-        hist = _histograms(q, attributes, roles, score, bin_range, n_bins, maps, sizes[:-1])
-        stats.update(
-            score_sum=ssum,
-            score_sq=ssq,
-            hist=hist,
-            bin_range=(float(bin_range[0]), float(bin_range[1])),
-        )
-    return SufficientStats(**stats), info
+    return stats, info
 
 
 def _histograms(
@@ -485,7 +485,8 @@ def _histograms(
     hist = np.zeros((*sizes, 2, n_bins), dtype=np.int64)
     for r in rows:
         cell = tuple(maps[i][r[i]] for i in range(k))
-        hist[(*cell, int(r[k]), int(r[k + 1]))] += r[k + 2]
+        bin_at = (*cell, int(r[k]), int(r[k + 1]))
+        hist[bin_at] += r[k + 2]
     return hist
 
 

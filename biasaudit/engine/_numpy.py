@@ -106,6 +106,7 @@ def reduce_arrays(
             n_bins,
         )
         total = stats if total is None else total + stats
+    assert total is not None  # n_rows > CHUNK_ROWS: at least one chunk
     return total
 
 
@@ -140,19 +141,25 @@ def _reduce_chunk(
         key += score > scoring_threshold
     cube = np.bincount(key, minlength=n_cells * 8).reshape(*sizes, 2, 2, 2)
     del key
-    stats = dict(
+    score_sum = score_sq = hist = None
+    if score is not None:
+        score_sum, score_sq, hist, bin_range = _score_stats(
+            cell, sizes, score, label, bin_range, n_bins
+        )
+    return SufficientStats(
         attributes=names,
         categories=tuple(attributes[a].categories for a in names),
         has_unknown=tuple(attributes[a].has_unknown for a in names),
         jobs=tuple(job_names),
         cube=cube,
+        score_sum=score_sum,
+        score_sq=score_sq,
+        hist=hist,
+        bin_range=bin_range if score is not None else None,
+        scoring_threshold=scoring_threshold if score is not None else None,
         has_label=label is not None,
         has_selection=selected is not None,
-        scoring_threshold=scoring_threshold if score is not None else None,
     )
-    if score is not None:
-        stats.update(_score_stats(cell, sizes, score, label, bin_range, n_bins))
-    return SufficientStats(**stats)
 
 
 def _score_stats(
@@ -162,7 +169,8 @@ def _score_stats(
     label: np.ndarray | None,
     bin_range: tuple[float, float] | None,
     n_bins: int,
-) -> dict:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[float, float]]:
+    """Score sum, sum of squares and histogram per cell, and the histogram's range."""
     n_cells = int(np.prod(sizes))
     total = np.bincount(cell, weights=score, minlength=n_cells).reshape(sizes)
     squares = np.bincount(cell, weights=score * score, minlength=n_cells).reshape(sizes)
@@ -173,4 +181,4 @@ def _score_stats(
     lab = label.astype(np.int64) if label is not None else 0
     key = (attr_cell * 2 + lab) * n_bins + _bins(score, bin_range, n_bins)
     hist = np.bincount(key, minlength=n_attr * 2 * n_bins).reshape(*sizes[:-1], 2, n_bins)
-    return dict(score_sum=total, score_sq=squares, hist=hist, bin_range=bin_range)
+    return total, squares, hist, bin_range

@@ -115,6 +115,7 @@ class SufficientStats:
 
     def marginal_scores(self, attributes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
         """Score sum and sum of squares over the given attributes, jobs summed."""
+        assert self.score_sum is not None and self.score_sq is not None, "no scores reduced"
         drop = tuple(
             i
             for i in range(len(self.attributes) + 1)
@@ -127,6 +128,7 @@ class SufficientStats:
 
     def marginal_hist(self, attributes: tuple[str, ...]) -> np.ndarray:
         """Histograms over the given attributes: shape ``(*categories, 2, n_bins)``."""
+        assert self.hist is not None, "no scores reduced"
         drop = tuple(i for i, a in enumerate(self.attributes) if a not in attributes)
         return _reorder(self.hist.sum(axis=drop), self, attributes)
 
