@@ -31,8 +31,12 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
-# Document the checkout next to this folder, installed or not.
+# Document the checkout next to this folder, installed or not; the notebook kernels
+# (separate processes) and the CLI help run it too.
 sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    path for path in (str(ROOT), os.environ.get("PYTHONPATH")) if path
+)
 
 import biasaudit  # noqa: E402
 
@@ -83,6 +87,7 @@ nb_execution_mode = "cache"  # executed once per notebook content (in docs/_buil
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_execution_timeout = 300  # seconds per cell; notebook 05 starts a Dask cluster
 nb_execution_raise_on_error = True  # a failing notebook fails the build
+nb_execution_show_tb = True  # and the log shows the traceback
 nb_execution_in_temp = True  # files the notebooks write go to a temporary folder
 nb_merge_streams = True
 nb_kernel_rgx_aliases = {".*": "python3"}
@@ -273,7 +278,7 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def _cli_help(command: list[str]) -> str:
-    env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "COLUMNS": "80"}
     out = subprocess.run(
         [sys.executable, "-m", "biasaudit", *command, "--help"],
         capture_output=True,
