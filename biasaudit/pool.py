@@ -261,16 +261,16 @@ class CandidatePool:
         for name, code in sorted(self.attribute_codes.items()):
             digest.update(name.encode())
             digest.update(repr(code.categories).encode())
-            digest.update(np.ascontiguousarray(code.codes))
+            digest.update(np.ascontiguousarray(code.codes).data)
         if self.job_codes is not None:
             digest.update(repr(self.job_codes.categories).encode())
-            digest.update(np.ascontiguousarray(self.job_codes.codes))
+            digest.update(np.ascontiguousarray(self.job_codes.codes).data)
         for name, values in sorted(self.arrays.items()):
             digest.update(name.encode())
             if values.dtype == object:
                 digest.update(repr(values.tolist()).encode())
             else:
-                digest.update(np.ascontiguousarray(values))
+                digest.update(np.ascontiguousarray(values).data)
         return digest.hexdigest()
 
     # -- public API -----------------------------------------------------------
@@ -305,7 +305,7 @@ def combinations_for(
     >>> combinations_for(["sex", "race"])
     [('sex',), ('race',), ('sex', 'race')]
     """
-    combos = [(a,) for a in attributes]
+    combos: list[tuple[str, ...]] = [(a,) for a in attributes]
     if len(attributes) > 1:
         combos.append(tuple(attributes))
     for extra in intersections or ():

@@ -18,12 +18,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "OKABE_ITO",
@@ -50,7 +51,7 @@ OKABE_ITO = (
 )
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _LINES = ("-", "--", ":", "-.")
-_RC = {
+_RC: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # text stays text: searchable, small, readable by screen readers
     "font.family": "sans-serif",
     "font.size": 9,
@@ -122,7 +123,8 @@ def _to_svg(fig, chart_id: str, title: str, alt: str) -> Chart:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     buffer = io.StringIO()
-    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"biasaudit-{chart_id}"}):
+    rc: dict[RcKeyType, Any] = {**_RC, "svg.hashsalt": f"biasaudit-{chart_id}"}
+    with matplotlib.rc_context(rc):
         FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -169,14 +171,14 @@ def interval_chart(
     chart_id: str,
     title: str,
     labels: Sequence[str],
-    values: Sequence[float],
-    lows: Sequence[float],
-    highs: Sequence[float],
+    values: Sequence[float] | np.ndarray,
+    lows: Sequence[float] | np.ndarray,
+    highs: Sequence[float] | np.ndarray,
     *,
     xlabel: str,
     reference_lines: Sequence[tuple[float, str]] = (),
     flag_below: float | None = None,
-    comparison: Sequence[bool] | None = None,
+    comparison: Sequence[bool] | np.ndarray | None = None,
     alt: str,
 ) -> Chart:
     """Horizontal point-and-interval chart as SVG; see :func:`draw_intervals`."""
@@ -250,6 +252,7 @@ def draw_intervals(
     )
     for mask, colour, marker, name in kinds:
         if mask.any():
+            labelled: dict[str, Any] = {"label": name} if legend else {}
             ax.errorbar(
                 v[mask],
                 y[mask],
@@ -259,7 +262,7 @@ def draw_intervals(
                 color=OKABE_ITO[colour],
                 capsize=3,
                 markersize=5,
-                **({"label": name} if legend else {}),
+                **labelled,
             )
     _reference_lines(ax, reference_lines)
     marks = [" (comparison)" if r else "" for r in ref_rows]

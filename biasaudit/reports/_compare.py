@@ -141,22 +141,22 @@ def compare_model(
     changes = [row["cls"] for t in tables for row in t["rows"]]
     worse, better = changes.count("change-worse"), changes.count("change-better")
     pb, pc = baseline.provenance, candidate.provenance
-    ids = _input_identity(baseline), _input_identity(candidate)
+    base_id, cand_id = _input_identity(baseline), _input_identity(candidate)
     notes = []
     if baseline.primary_metric != candidate.primary_metric:
         notes.append(
             f"The audits use different primary metrics ({baseline.primary_metric} and "
             f"{candidate.primary_metric}); rates are not directly comparable."
         )
-    if None in ids or ids[0][0] != ids[1][0]:
+    if base_id is None or cand_id is None or base_id[0] != cand_id[0]:
         notes.append(
             "Whether the two audits read the same candidates cannot be told: a matcher's "
             "scores are part of the audited columns' SHA-256. Audit a file, or use "
             "biasaudit gate, to have the pool itself fingerprinted."
         )
-    elif ids[0][1] != ids[1][1]:
+    elif base_id[1] != cand_id[1]:
         notes.append(
-            f"The two audits read different inputs ({ids[0][0]} SHA-256 differs): changes "
+            f"The two audits read different inputs ({base_id[0]} SHA-256 differs): changes "
             "mix the effect of the matcher with that of the data."
         )
     headline = (
@@ -174,7 +174,7 @@ def compare_model(
         "notes": notes,
         "config_diff": _config_diff(pb["configuration"], pc["configuration"]),
         "sides": [_side("Baseline", baseline), _side("Candidate", candidate)],
-        "same_input": None not in ids and ids[0] == ids[1],
+        "same_input": base_id is not None and base_id == cand_id,
         "threshold": RATIO_CHANGE,
         "generated_at": generated_at.isoformat(),
         "sections": [

@@ -66,7 +66,7 @@ def ratio_ci(ci: Any, digits: int = 2) -> str:
     low, high = ci if ci is not None else (None, None)
     if not (finite(low) and finite(high)):
         return ""
-    return f"[{float(low):.{digits}f}, {float(high):.{digits}f}]"
+    return f"[{ratio(low, digits)}, {ratio(high, digits)}]"
 
 
 def verdict_class(verdict: str) -> tuple[str, str]:

@@ -113,7 +113,7 @@ def _label(key: Sequence[str]) -> str:
     return " x ".join(key)
 
 
-def _pick(available: list[tuple[str, ...]], attribute: Any, what: str) -> list[int]:
+def _pick(available: Sequence[tuple[str, ...]], attribute: Any, what: str) -> list[int]:
     """Indices of the charts to draw: all of them for None, else the one named."""
     if attribute is None:
         return list(range(len(available)))
