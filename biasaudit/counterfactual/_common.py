@@ -131,22 +131,18 @@ def parse_reference(
         spec = dict(zip(attributes, map(str, reference)))
     else:
         spec = None
-    ok = spec is not None and bool(spec)
-    if ok:
-        for attribute, value in spec.items():
-            if attribute not in attributes:
-                ok = False
-                break
-            j = list(attributes).index(attribute)
-            ok = ok and any(g[j] == value for g in groups)
-    if not ok:
+    if not spec or not all(
+        attribute in attributes
+        and any(g[list(attributes).index(attribute)] == value for g in groups)
+        for attribute, value in spec.items()
+    ):
         raise E.ValidationError(M.BAD_REFERENCE.format(value=reference, groups=labels))
     return spec
 
 
 def subsets(attributes: Sequence[str]) -> list[tuple[int, ...]]:
     """Each attribute alone, then all of them crossed (when there are several)."""
-    alone = [(i,) for i in range(len(attributes))]
+    alone: list[tuple[int, ...]] = [(i,) for i in range(len(attributes))]
     return alone if len(attributes) == 1 else [*alone, tuple(range(len(attributes)))]
 
 

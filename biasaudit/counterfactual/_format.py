@@ -42,7 +42,9 @@ def ratio(value: Any) -> str:
 
 def ratio_interval(ci: Any) -> str:
     """``[0.79, 1.17]``, empty when undefined."""
-    low, high = ci if ci is not None else (None, None)
+    if ci is None:
+        return ""
+    low, high = ci
     if not (_finite(low) and _finite(high)):
         return ""
     return f"[{float(low):.2f}, {float(high):.2f}]"

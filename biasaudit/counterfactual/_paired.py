@@ -106,8 +106,10 @@ def cutoffs(
     array([3., 5., 3., 5.])
     """
     if rule["rule"] == "threshold":
-        n = len(unit_jobs) if unit_jobs is not None else len(original)
-        return np.full(n, float(rule["threshold"]))
+        sized = unit_jobs if unit_jobs is not None else original
+        assert sized is not None  # the threshold rule needs the scores or the units' jobs
+        return np.full(len(sized), float(rule["threshold"]))
+    assert original is not None  # only the threshold rule goes without the scores
     by_job = rule["rule"] == "top_k" or bool(rule.get("per_job"))
     strata = unit_jobs if (by_job and unit_jobs is not None) else np.zeros(len(original))
     out = np.empty(len(original))

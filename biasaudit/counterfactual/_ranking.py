@@ -595,7 +595,7 @@ def rank_swap_audit(
             "ties": "broken at random (seeded)",
         },
     }
-    context = {
+    context: dict[str, Any] = {
         "G": G,
         "rank_mode": is_rank_mode(built),
         "how": "ranks each shortlist itself"

@@ -154,7 +154,11 @@ def _ambiguous(word: str, sex: str, text: str, end: int) -> str | None:
     if sex == "Female" and word == "his":
         return "her" if before_word else "hers"
     if sex == "Male" and word == "her":
-        if before_word and following.group(1).lower() not in _OBJECT_FOLLOWERS:
+        if (
+            before_word
+            and following is not None
+            and following.group(1).lower() not in _OBJECT_FOLLOWERS
+        ):
             return "his"
         return "him"
     return None

@@ -509,22 +509,30 @@ class NameDrawer:
         self.last_lists = {r: surnames(r) for r in set(races) if r is not None}
         self.races, self.sexes = races, sexes
 
-    def draw(self, units: np.ndarray, groups: np.ndarray) -> tuple[list, list, list]:
+    def draw(
+        self, units: np.ndarray, groups: np.ndarray
+    ) -> tuple[list[str], list[str | None], list[str]]:
         """(first, last or None for unchanged, list label) for each (unit, group) request."""
         n = len(units)
         u_first = self.rng.random(n)
         u_last = self.rng.random(n)
-        first, last, lists = [], [], []
+        first: list[str] = []
+        last: list[str | None] = []
+        lists: list[str] = []
         held_race = self.plan.hold.get("race")
         for i in range(n):
             g = int(groups[i])
             race = self.races[g] or held_race
-            sex = self.sexes[g] or self.plan.hold.get("sex") or self.unit_sex[units[i]]
+            sex = self.sexes[g] or self.plan.hold.get("sex")
+            if not sex:
+                assert self.unit_sex is not None  # drawn when sex is neither varied nor held
+                sex = str(self.unit_sex[units[i]])
             names = self.first_lists[(race or _GENERAL, sex)]
             first.append(names[int(u_first[i] * len(names))])
             lists.append(f"{race or _GENERAL} / {sex}")
-            if self.races[g] is not None:
-                pool = self.last_lists[self.races[g]]
+            own_race = self.races[g]
+            if own_race is not None:
+                pool = self.last_lists[own_race]
                 last.append(pool[int(u_last[i] * len(pool))])
             else:
                 last.append(None if self.unit_last is None else self.unit_last[units[i]])
@@ -543,8 +551,9 @@ def _replace_names(source: _Source, unit: int, first: str, last: str | None) -> 
     mapping.setdefault(old_first, first)
     mapping.setdefault(old_first.upper(), first.upper())
     if old_last is not None:
-        mapping.setdefault(old_last, new_last)
-        mapping.setdefault(old_last.upper(), new_last.upper())
+        replacement = last if last is not None else old_last  # new_last, never None here
+        mapping.setdefault(old_last, replacement)
+        mapping.setdefault(old_last.upper(), replacement.upper())
     count = 0
 
     def replace(match: re.Match[str]) -> str:
@@ -604,9 +613,11 @@ def render(
         sex = plan.value(group, "sex")
         n_pron = n_words = 0
         if "pronouns" in plan.signals:
+            assert sex is not None  # the plan refuses sex signals without a sex dimension
             text, n_pron = swap_pronouns(text, sex)
             applied += ["pronouns"] if n_pron else []
         if "gendered_words" in plan.signals:
+            assert sex is not None  # the plan refuses sex signals without a sex dimension
             text, n_words = swap_gendered_words(text, sex)
             applied += ["gendered_words"] if n_words else []
         if "affinity" in plan.signals:
