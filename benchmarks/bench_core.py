@@ -93,7 +93,7 @@ def _biasaudit_check(result: Any, pool: Any, exact: Any) -> dict[str, Any]:
 
 def worker_biasaudit(n: int, repeat: int, auc: bool, check: bool) -> dict[str, Any]:
     import biasaudit
-    from biasaudit.audit import _exact_auc
+    from biasaudit.engine._reduce import _exact_auc
     from biasaudit.pool import CandidatePool
 
     df = C.make_pool(n)

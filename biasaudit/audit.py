@@ -1,35 +1,34 @@
-"""audit(): pool + decision rule -> sufficient statistics -> metrics -> AuditResult."""
+"""audit(): one configuration -> engine reduction -> metrics -> AuditResult.
+
+``audit()`` checks its arguments (``validate_params``), builds one frozen
+:class:`AuditConfig`, scores the candidates first when a matcher is given, asks
+:func:`biasaudit.engine.reduce` for the sufficient statistics (the engine picks
+itself from the data), and assembles the result
+(:func:`biasaudit.results._assemble.result_from_stats`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from biasaudit import _errors as E
-from biasaudit._validation import Interval, Options, instance_of, validate_params
-from biasaudit.decisions import DecisionRule, above_median, make_rule
-from biasaudit.engine import CellScores, SufficientStats, cell_index, mann_whitney_u, reduce_arrays
-from biasaudit.engine._dask import is_dask, reduce_dask
+from biasaudit._validation import Interval, instance_of, validate_params
+from biasaudit.decisions import RULE_CONSTRAINTS
+from biasaudit.engine import ReduceRequest, check_dask_rule, pool_source, reduce
+from biasaudit.engine._dask import is_dask
 from biasaudit.engine._dask_scoring import score_dask_for_audit
-from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, is_relation, reduce_duckdb
-from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 from biasaudit.matchers._audit import score_for_audit
-from biasaudit.metrics import significance as sig
-from biasaudit.metrics._registry import METRICS
-from biasaudit.metrics._table import FOUR_FIFTHS, TableSpec, column_names, group_table
-from biasaudit.metrics._verdicts import findings_for, verdicts_for
+from biasaudit.metrics._table import TableSpec
+from biasaudit.metrics.significance import ALPHA, CONFIDENCE, CORRECTION
 from biasaudit.pool import CandidatePool, combinations_for
 from biasaudit.ranking import check_ranking_roles, ranking_options, ranking_section
+from biasaudit.regulations import MIN_SHARE
 from biasaudit.results import AuditResult
-from biasaudit.results._provenance import provenance
+from biasaudit.results._assemble import check_reference, result_from_stats
 
 __all__ = [
     "AUDIT_CONSTRAINTS",
@@ -41,96 +40,13 @@ __all__ = [
 ]
 
 
-def _reference(
-    reference_group: Mapping[str, Any] | None, known_groups: Mapping[str, list[str]]
-) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for attribute, value in (reference_group or {}).items():
-        if attribute not in known_groups:
-            raise E.ValidationError(
-                E.BAD_REFERENCE_ATTRIBUTE.format(column=attribute, attributes=list(known_groups))
-            )
-        known = known_groups[attribute]
-        if str(value) not in known:
-            raise E.ValidationError(
-                E.BAD_REFERENCE.format(value=str(value), column=attribute, groups=known)
-            )
-        out[attribute] = str(value)
-    return out
-
-
-def _decide(pool: CandidatePool, rule: DecisionRule | None) -> tuple[np.ndarray | None, dict]:
-    if rule is None:
-        return None, {"rule": "none (scoring rate only)"}
-    selected, facts = rule.apply(pool)
-    described = rule.describe()
-    if described["rule"] == "given":
-        described["column"] = pool.selected
-    else:
-        described["score_column"] = pool.score if pool.score is not None else pool.rank
-    return selected, {**described, **facts}
-
-
-def _exact_auc(
-    pool: CandidatePool, combos: list[tuple[str, ...]]
-) -> dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Exact per-group Mann-Whitney U for every combination, from one bucketing."""
-    names = list(pool.attributes)
-    sizes = [len(pool.attribute_codes[a].categories) for a in names]
-    cell = cell_index([pool.attribute_codes[a].codes for a in names], sizes)
-    cells = CellScores(pool.arrays["score"], pool.arrays["label"], cell, int(np.prod(sizes)))
-    del cell
-    grid = np.indices(sizes).reshape(len(sizes), -1)  # each finest cell's codes
-    out = {}
-    for combo in combos:
-        axes = [names.index(a) for a in combo]
-        combo_sizes = [sizes[i] for i in axes]
-        group_of_cell = cell_index([grid[i] for i in axes], combo_sizes)
-        out[combo] = mann_whitney_u(cells, group_of_cell, int(np.prod(combo_sizes)))
-    return out
-
-
-def _reduce(pool: CandidatePool, selected: np.ndarray | None) -> SufficientStats:
-    score = pool.arrays.get("score")
-    threshold = above_median(score)[1] if score is not None else None
-    return reduce_arrays(
-        pool.attribute_codes,
-        selected,
-        jobs=pool.job_codes,
-        label=pool.arrays.get("label"),
-        score=score,
-        scoring_threshold=threshold,
-    )
-
-
-def _adjust(groups: pd.DataFrame, method: str) -> tuple[pd.DataFrame, int]:
-    """Correct the Z-test p-values of every family metric in the audit as one family."""
-    columns = [
-        column_names(m)["p"]
-        for m in METRICS.values()
-        if m.in_family and column_names(m)["p"] in groups
-    ]
-    stacked = groups[columns].to_numpy(dtype=float).ravel()
-    adjusted = sig.adjust_pvalues(stacked, method).reshape(len(groups), len(columns))
-    groups = groups.copy()
-    for i, column in enumerate(columns):
-        groups[column + "_adjusted"] = adjusted[:, i]
-    return groups, int(np.isfinite(stacked).sum())
-
-
 #: The values each audit() parameter accepts (checked by validate_params, one message shape).
 AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
-    "threshold": [None, Interval(Real, None, None, fix="Pass e.g. threshold=0.5.")],
-    "top_k": [None, Interval(Integral, 1, None, closed="left", fix="Pass e.g. top_k=10.")],
-    "top_fraction": [
-        None,
-        Interval(Real, 0, 1, closed="right", fix="Pass e.g. top_fraction=0.2."),
-    ],
-    "per_job": [instance_of(bool)],
+    **RULE_CONSTRAINTS,
     "min_share": [Interval(Real, 0, 1, closed="left", fix="Pass e.g. min_share=0.02.")],
-    "correction": [Options(str, ("holm", "bh", "none"), fix="Pass correction='holm'.")],
-    "alpha": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. alpha=0.05.")],
-    "confidence": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. confidence=0.95.")],
+    "correction": [CORRECTION],
+    "alpha": [ALPHA],
+    "confidence": [CONFIDENCE],
     "exact_auc": [instance_of(bool)],
     "progress": [None, instance_of(bool)],
 }
@@ -158,7 +74,7 @@ class AuditConfig:
     rank: str | None = None
     id: str | None = None
     reference_group: Mapping[str, Any] | None = None
-    min_share: float = 0.02
+    min_share: float = MIN_SHARE
     intersections: Sequence[Sequence[str]] | None = None
     correction: str = "holm"
     alpha: float = 0.05
@@ -191,8 +107,13 @@ class AuditConfig:
 
     def spec(self, known: Mapping[str, list[str]]) -> TableSpec:
         """The group tables' settings, with the reference group checked against ``known``."""
-        reference = _reference(self.reference_group, known)
+        reference = check_reference(self.reference_group, known)
         return TableSpec(self.min_share, self.confidence, self.alpha, reference)
+
+    def request(self) -> ReduceRequest:
+        """What the engine needs to know: the columns, the decision rule, the AUC wish."""
+        names = [f.name for f in dataclasses.fields(ReduceRequest)]
+        return ReduceRequest(**{name: getattr(self, name) for name in names})
 
     def combinations(self, attributes: Sequence[str]) -> list[tuple[str, ...]]:
         """Each attribute alone, all crossed, then the requested intersections."""
@@ -215,7 +136,7 @@ def audit(
     rank: str | None = None,
     id: str | None = None,
     reference_group: Mapping[str, Any] | None = None,
-    min_share: float = 0.02,
+    min_share: float = MIN_SHARE,
     intersections: Sequence[Sequence[str]] | None = None,
     correction: str = "holm",
     alpha: float = 0.05,
@@ -335,26 +256,24 @@ def audit(
         ranking=ranking_options(ranking, top_k, reference_group),  # before any scoring
     )
     data, config = _scored(data, config)
-    if config.ranking is not None and not isinstance(data, CandidatePool):
-        check_ranking_roles(config.job, config.score, config.rank)
-    if is_lake_path(data) or is_relation(data):
-        roles = {**_section_roles(config), "id": config.id}
-        return _with_ranking(_audit_duckdb(data, config), data, config.ranking, roles)
-    if is_dask(data):
-        return _with_ranking(
-            _audit_dask(data, config), data, config.ranking, _section_roles(config)
-        )
-    if is_polars_lazy(data):  # collected with the role columns only (projection pushdown)
-        c = config
-        data = collect_lazy(
-            data, [*c.attribute_list, c.job, c.label, c.score, c.selected, c.rank, c.id]
-        )
-    return _audit_pool(data, config)
-
-
-def _section_roles(config: AuditConfig) -> dict[str, Any]:
-    names = ("attributes", "job", "score", "rank", "label")
-    return {k: getattr(config, k) for k in names}
+    if config.ranking is not None:  # a CandidatePool brings its own roles
+        roles = data if isinstance(data, CandidatePool) else config
+        check_ranking_roles(roles.job, roles.score, roles.rank)
+    reduced = reduce(data, config.request())
+    result = result_from_stats(
+        reduced.stats,
+        source=reduced.source,
+        spec=config.spec(reduced.known_groups),
+        combinations=config.combinations(list(reduced.stats.attributes)),
+        decision=reduced.decision,
+        correction=config.correction,
+        exact_auc=reduced.auc,
+        metadata=config.metadata,
+    )
+    if config.ranking is None:
+        return result
+    section = ranking_section(reduced.ranking_data, config.ranking, **reduced.ranking_roles)
+    return dataclasses.replace(result, sections={**result.sections, "ranking": section})
 
 
 def _scored(data: Any, config: AuditConfig) -> tuple[Any, AuditConfig]:
@@ -382,122 +301,10 @@ def _scored(data: Any, config: AuditConfig) -> tuple[Any, AuditConfig]:
     return data, dataclasses.replace(config, score=score, job=job, metadata=metadata)
 
 
-def _audit_pool(data: Any, config: AuditConfig) -> AuditResult:
-    """The in-memory audit of a frame, a file or a CandidatePool."""
-    if isinstance(data, CandidatePool):
-        pool = data
-    else:
-        roles = config.roles
-        pool = CandidatePool(data, attributes=config.attributes or (), **roles)  # type: ignore[arg-type]
-    if config.ranking is not None and pool is data:  # a CandidatePool brings its own roles
-        check_ranking_roles(pool.job, pool.score, pool.rank)
-    rule = _pool_rule(pool, config)
-    known = {a: list(c.categories[: c.n_known]) for a, c in pool.attribute_codes.items()}
-    spec = config.spec(known)
-    combos = config.combinations(pool.attributes)
-    selection, decision = _decide(pool, rule)
-    stats = _reduce(pool, selection)
-    auc = _exact_auc(pool, combos) if config.exact_auc and stats.has_label and pool.score else {}
-    result = result_from_stats(
-        stats,
-        source=pool_source(pool),
-        spec=spec,
-        combinations=combos,
-        decision=decision,
-        correction=config.correction,
-        exact_auc=auc,
-        metadata=config.metadata,
-    )
-    return _with_ranking(result, pool, config.ranking, {"rank": pool.rank, "score": pool.score})
-
-
-def _pool_rule(pool: CandidatePool, config: AuditConfig) -> DecisionRule | None:
-    """The decision rule: the given selection, or one over the scores (None: scoring only)."""
-    rule_given = any(v is not None for v in (config.threshold, config.top_k, config.top_fraction))
-    if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
-        raise E.ValidationError(E.NO_DECISION)
-    if not (rule_given or pool.selected is not None):
-        return None
-    return make_rule(
-        selected=pool.selected,
-        threshold=config.threshold,
-        top_k=config.top_k,
-        top_fraction=config.top_fraction,
-        per_job=config.per_job,
-    )
-
-
-def _with_ranking(
-    result: AuditResult, data: Any, options: Mapping[str, Any] | None, roles: Mapping[str, Any]
-) -> AuditResult:
-    """The result with ``sections["ranking"]`` when ``audit(ranking=...)`` asked for it."""
-    if options is None:
-        return result
-    section = ranking_section(data, options, **roles)
-    return dataclasses.replace(result, sections={**result.sections, "ranking": section})
-
-
-def _rule_dict(config: AuditConfig) -> dict[str, Any]:
-    given = [k for k in ("threshold", "top_k", "top_fraction") if getattr(config, k) is not None]
-    make_rule(  # validates the values and that at most one rule is given
-        selected=config.selected,
-        threshold=config.threshold,
-        top_k=config.top_k,
-        top_fraction=config.top_fraction,
-    )
-    if not given:
-        if config.selected is not None:
-            return {"rule": "given"}
-        if config.score is None:
-            raise E.ValidationError(E.NO_DECISION)
-        return {"rule": "none"}
-    name = given[0]
-    if config.score is None:
-        raise E.ValidationError(E.RULE_NEEDS_SCORE.format(rule=name))
-    if name == "top_k":
-        return {"rule": "top_k", "k": int(config.top_k)}
-    if name == "top_fraction":
-        return {
-            "rule": "top_fraction",
-            "fraction": float(config.top_fraction),
-            "per_job": bool(config.per_job),
-        }
-    return {"rule": "threshold", "threshold": float(config.threshold)}
-
-
-def _audit_duckdb(data: Any, config: AuditConfig) -> AuditResult:
-    """The same audit, reduced by SQL in DuckDB (a relation, or Parquet files)."""
-    attrs = config.attribute_list
-    roles = config.roles
-    stats, source, auc, decision = reduce_duckdb(
-        DuckDBSource.from_data(data),
-        attributes=attrs,
-        rule=_rule_dict(config),
-        roles=roles,
-        exact_auc=config.exact_auc,
-        intersections=config.intersections,
-    )
-    known = {
-        a: list(c[: len(c) - int(u)])
-        for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
-    }
-    spec = config.spec(known)
-    return result_from_stats(
-        stats,
-        source=source,
-        spec=spec,
-        combinations=config.combinations(attrs),
-        decision=decision,
-        correction=config.correction,
-        exact_auc=auc,
-        metadata=config.metadata,
-    )
-
-
 def _score_on_dask(data: Any, config: AuditConfig) -> tuple:
     """Score a Dask DataFrame partition by partition on its workers (see engine/_dask_scoring)."""
 
-    _check_dask_rule(config)  # before paying for any scoring
+    check_dask_rule(config.request())  # before paying for any scoring
     return score_dask_for_audit(
         data,
         matcher=config.matcher,
@@ -509,146 +316,4 @@ def _score_on_dask(data: Any, config: AuditConfig) -> tuple:
         cache=config.cache,
         metadata=config.metadata,
         progress=config.progress,
-    )
-
-
-def _check_dask_rule(config: AuditConfig) -> None:
-    for name in ("top_k", "top_fraction"):
-        if getattr(config, name) is not None:
-            raise E.ValidationError(E.DASK_RULE.format(rule=name))
-
-
-def _audit_dask(data: Any, config: AuditConfig) -> AuditResult:
-    """The same audit, each partition reduced on its Dask worker."""
-    attrs = config.attribute_list
-    rule = _rule_dict(config)  # validates the rule's values first
-    _check_dask_rule(config)
-    make = (
-        None
-        if rule["rule"] == "none"
-        else {"selected": config.selected}
-        if rule["rule"] == "given"
-        else {"threshold": rule["threshold"]}
-    )
-    roles = config.roles
-    stats, info = reduce_dask(data, attributes=attrs, roles=roles, rule=make)
-    described = {
-        "given": {"rule": "given", "column": config.selected},
-        "none": {"rule": "none (scoring rate only)"},
-    }.get(rule["rule"], {**rule, "score_column": config.score})
-    digest = hashlib.sha256(repr((stats.attributes, stats.categories, stats.jobs)).encode())
-    digest.update(np.ascontiguousarray(stats.cube).tobytes())
-    source = {
-        "source": f"dask dataframe ({info['partitions']} partitions)",
-        "sha256": digest.hexdigest(),
-        "sha256_of": "sufficient statistics (Dask DataFrame)",
-        "roles": {"attributes": attrs, **{k: roles[k] for k in roles}},
-        "rows": info["rows"],
-        "unknown": info["unknown"],
-        "engine": "dask",
-    }
-    known = {
-        a: list(c[: len(c) - int(u)])
-        for a, c, u in zip(stats.attributes, stats.categories, stats.has_unknown)
-    }
-    spec = config.spec(known)
-    return result_from_stats(
-        stats,
-        source=source,
-        spec=spec,
-        combinations=config.combinations(attrs),
-        decision=described,
-        correction=config.correction,
-        metadata=config.metadata,
-    )
-
-
-def _tables(
-    stats: SufficientStats, combos: list[tuple[str, ...]], spec: TableSpec, auc: Mapping
-) -> tuple[list[pd.DataFrame], list[dict], list[str]]:
-    frames, tables = [], []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for combo in combos:
-            frame, info = group_table(stats, combo, spec, auc.get(combo))
-            frames.append(frame)
-            tables.append(info)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, __file__, 0)
-    return frames, tables, [str(w.message) for w in caught]
-
-
-def _configuration(
-    stats: SufficientStats,
-    spec: TableSpec,
-    combos: list,
-    decision: dict,
-    correction: str,
-    family: int,
-) -> dict[str, Any]:
-    return {
-        "attributes": list(stats.attributes),
-        "combinations": [list(c) for c in combos],
-        "decision": decision,
-        "primary_metric": "selection_rate" if stats.has_selection else "scoring_rate",
-        "min_share": spec.min_share,
-        "reference_group": spec.reference or None,
-        "alpha": spec.alpha,
-        "confidence": spec.confidence,
-        "four_fifths_threshold": FOUR_FIFTHS,
-        "multiple_testing": {
-            "method": correction,
-            "family_size": family,
-            "family": "two-proportion Z tests of "
-            + ", ".join(m.name for m in METRICS.values() if m.in_family)
-            + " for every group of every table",
-        },
-        "intervals": {
-            "rates": "Wilson score",
-            "ratios": "Katz log (0.5 added to every cell when a count is zero)",
-        },
-        "scoring_threshold": stats.scoring_threshold,
-    }
-
-
-def pool_source(pool: CandidatePool) -> dict[str, Any]:
-    """What the provenance records about an in-memory pool."""
-    return {
-        "source": pool.source,
-        "sha256": pool.sha256,
-        "sha256_of": "file bytes" if pool.source != "dataframe" else "role columns",
-        "roles": pool.roles,
-        "rows": pool.n_rows,
-        "unknown": pool.unknown_counts(),
-        "engine": "numpy",
-    }
-
-
-def result_from_stats(
-    stats: SufficientStats,
-    *,
-    source: Mapping[str, Any],
-    spec: TableSpec,
-    combinations: list[tuple[str, ...]],
-    decision: dict[str, Any],
-    correction: str = "holm",
-    exact_auc: Mapping | None = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> AuditResult:
-    """Every metric, test, verdict and finding from sufficient statistics.
-
-    This is where every engine meets: the in-memory engine, DuckDB and Dask
-    all reduce their data to :class:`SufficientStats` and call this.
-    """
-    frames, tables, warned = _tables(stats, combinations, spec, exact_auc or {})
-    groups, family = _adjust(pd.concat(frames, ignore_index=True), correction)
-    config = _configuration(stats, spec, combinations, decision, correction, family)
-    primary = config["primary_metric"]
-    groups["verdict"] = verdicts_for(groups, primary, spec.alpha)
-    return AuditResult(
-        groups=groups,
-        tables=tuple(tables),
-        findings=tuple(findings_for(groups, primary, spec.alpha)),
-        provenance=provenance(source, stats, config, metadata, warned),
-        stats=stats,
     )

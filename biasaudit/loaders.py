@@ -45,6 +45,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit._validation import Options, validate_params
 from biasaudit.pool import UNKNOWN
+from biasaudit.regulations import EEO1_RACE, EEO1_SEX
 
 __all__ = [
     "EEO1_RACE",
@@ -59,18 +60,6 @@ __all__ = [
     "read_sql",
 ]
 
-#: EEO-1 sex categories.
-EEO1_SEX: tuple[str, ...] = ("Female", "Male")
-#: EEO-1 race/ethnicity categories, worded as in the Local Law 144 rule's tables.
-EEO1_RACE: tuple[str, ...] = (
-    "Hispanic or Latino",
-    "White",
-    "Black or African American",
-    "Native Hawaiian or Pacific Islander",
-    "Asian",
-    "Native American or Alaska Native",
-    "Two or More Races",
-)
 #: Keys of ``[columns]`` that are roles; every other key is a protected attribute.
 ROLES: tuple[str, ...] = ("id", "job", "label", "score", "selected", "rank")
 #: ``[columns]`` key of a separate Hispanic-or-Latino question (EEO-1 asks it apart from race).

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
 from biasaudit.results import load_result
 
@@ -57,6 +58,26 @@ def add_report_options(parser: argparse.ArgumentParser, *, metadata: bool = True
     group.add_argument(
         "--audit-date", type=_iso_date, metavar="YYYY-MM-DD", help="audit date (default: today)"
     )
+    group.add_argument(
+        "--legal-role",
+        action="append",
+        type=_legal_role,
+        default=[],
+        metavar="COL=ROLE",
+        help="the Local Law 144 category of an attribute (ROLE: "
+        + ", ".join(LEGAL_ROLES)
+        + "); otherwise it is read from the column name, and a guess is stated in the report",
+    )
+
+
+def _legal_role(text: str) -> tuple[str, str]:
+    column, _, role = text.partition("=")
+    if not column or role not in LEGAL_ROLES:
+        raise argparse.ArgumentTypeError(
+            f"--legal-role must be COL=ROLE with ROLE one of {', '.join(LEGAL_ROLES)}; "
+            f"got {text!r}. Pass e.g. --legal-role gender=sex."
+        )
+    return column, role
 
 
 def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -66,6 +87,8 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
         value = getattr(args, name, None)
         if value:
             out[name] = value
+    if getattr(args, "legal_role", None):
+        out["legal_roles"] = dict(args.legal_role)
     return out or None
 
 

@@ -19,10 +19,10 @@ from biasaudit.engine import SufficientStats
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS, Counts, RateMetric, counts_from_cube
 from biasaudit.pool import UNKNOWN
+from biasaudit.regulations import FOUR_FIFTHS
 
 __all__ = ["FOUR_FIFTHS", "TableSpec", "column_names", "group_table"]
 
-FOUR_FIFTHS = 0.8
 
 _SPECIAL = {
     "selection_rate": {"ratio": "impact_ratio", "z": "z", "p": "p_value"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from typing import Any
 
@@ -16,7 +15,6 @@ __all__ = [
     "fmt_num",
     "fmt_p",
     "group_label",
-    "parse_date",
     "pct",
     "pct_ci",
     "ratio",
@@ -77,20 +75,6 @@ def verdict_class(verdict: str) -> tuple[str, str]:
 def group_label(group: Any) -> str:
     """``['Black', 'Female'] -> 'Black / Female'``."""
     return " / ".join(str(g) for g in group) if isinstance(group, (list, tuple)) else str(group)
-
-
-def parse_date(value: Any) -> _dt.date | None:
-    """An ISO date (or date-time) as a date, None when absent or not ISO."""
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if not value:
-        return None
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
 
 
 def fmt_num(value: Any, digits: int = 3) -> str:

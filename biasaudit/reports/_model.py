@@ -17,11 +17,11 @@ import pandas as pd
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
 from biasaudit.metrics._verdicts import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
+from biasaudit.regulations import DATA_TYPES, audit_dates, legal_role, ll144_gaps
 from biasaudit.reports._chartset import charts_for
 from biasaudit.reports._format import (
     finite,
     group_label,
-    parse_date,
     pct,
     pct_ci,
     ratio,
@@ -33,46 +33,11 @@ from biasaudit.results._audit import is_ranking_section
 
 __all__ = ["DATA_TYPES", "Table", "build_model", "table_groups"]
 
-#: Data types Local Law 144 names, with the explanation printed in the report.
-DATA_TYPES = {
-    "historical": (
-        "Historical data: the tool's real decisions or scores on the applicants of the "
-        "employer or employment agency that uses it."
-    ),
-    "pooled": (
-        "Historical data pooled from several employers or employment agencies that use the "
-        "same tool, used when one user's own data are insufficient or absent."
-    ),
-    "test": (
-        "Test data: candidates the tool was run on for this audit rather than real "
-        "applicants, used when there is not enough historical data; the data source "
-        "below says why and how the test data were made."
-    ),
-}
 _CORRECTIONS = {
     "holm": "Holm (family-wise error rate)",
     "bh": "Benjamini-Hochberg (false discovery rate)",
     "none": "none",
 }
-
-
-def one_year_after(day: _dt.date) -> _dt.date:
-    """The same calendar day one year later (29 February becomes 28 February).
-
-    Local Law 144 counts "no more than one year" in calendar years, so a year that
-    crosses 29 February is 366 days long.
-
-    Examples
-    --------
-    >>> one_year_after(_dt.date(2024, 1, 1))
-    datetime.date(2025, 1, 1)
-    >>> one_year_after(_dt.date(2024, 2, 29))
-    datetime.date(2025, 2, 28)
-    """
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year + 1, day=28)
 
 
 class Table(dict):
@@ -111,17 +76,6 @@ def _heading(role: str, attrs: Any) -> str:
     label = _attr_label(attrs)
     title = _ROLE_TITLES[role]
     return title if label.lower() == title.lower() else f"{title}: {label}"
-
-
-def _ll144_role(attrs: list[str]) -> str:
-    if len(attrs) > 1:
-        return "intersectional"
-    name = str(attrs[0]).lower()
-    if any(word in name for word in ("sex", "gender")):
-        return "sex"
-    if any(word in name for word in ("race", "ethnic")):
-        return "race/ethnicity"
-    return "other"
 
 
 def _primary(result: Any) -> tuple[str, dict[str, str]]:
@@ -251,7 +205,7 @@ def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]
             cells += [_cell(pct(row["scoring_rate"])), _cell(scoring_ratio)]
         cells.append(_cell(note))
         rows.append({"header": group_label(row["group"]), "cells": cells, "cls": cls})
-    role = _ll144_role(list(table["attribute"]))
+    role, _ = legal_role(list(table["attribute"]), ctx["metadata"].get("legal_roles"))
     return Table(
         id=f"ll144-table-{i}",
         caption=f"{_ROLE_TITLES[role]}: {_attr_label(table['attribute'])} "
@@ -266,59 +220,15 @@ def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]
     )
 
 
-def _dates(meta: dict[str, Any], prov: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
-    audit_raw = meta.get("audit_date") or prov.get("timestamp", "")[:10]
-    audit_date, dist_raw = parse_date(audit_raw), meta.get("distribution_date")
-    dist_date = parse_date(dist_raw)
-    warnings = []
-    if audit_date is None:
-        warnings.append(f"The audit date {audit_raw!r} is not an ISO date (YYYY-MM-DD).")
-    elif now.date() > one_year_after(audit_date):
-        warnings.append(
-            f"This audit is stale: it is dated {audit_date.isoformat()}, more than one year "
-            f"before this report was generated ({now.date().isoformat()}). Local Law 144 "
-            "requires a bias audit no more than one year before the tool is used."
-        )
-    if dist_raw in (None, ""):
-        warnings.append(
-            "The distribution date of the tool is not stated; the published summary must "
-            "include it (pass --distribution-date or metadata={'distribution_date': ...})."
-        )
-    elif dist_date is None:
-        warnings.append(f"The distribution date {dist_raw!r} is not an ISO date (YYYY-MM-DD).")
-    elif audit_date and dist_date > one_year_after(audit_date):
-        warnings.append(
-            f"The tool's distribution date ({dist_date.isoformat()}) is more than one year "
-            f"after the audit date ({audit_date.isoformat()}): the audit was stale when the "
-            "tool was distributed."
-        )
-    if audit_date:
-        expires = one_year_after(audit_date)
-    return {
-        "audit_date": audit_date.isoformat() if audit_date else str(audit_raw),
-        "expires": expires.isoformat() if audit_date else None,
-        "distribution_date": dist_date.isoformat() if dist_date else (dist_raw or "not stated"),
-        "warnings": warnings,
-    }
-
-
 def _ll144(result: Any, ctx: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
     prov, meta = result.provenance, ctx["metadata"]
     tables = [_ll144_table(result, t, i, ctx) for i, t in enumerate(result.tables)]
     roles = {t["role"] for t in tables}
-    gaps = [
-        f"No attribute is named like {word!r}: Local Law 144 asks for a {word} table."
-        for word in ("sex", "race/ethnicity")
-        if word not in roles
-    ]
-    if "intersectional" not in roles:
-        gaps.append("Only one attribute was audited, so there is no intersectional table.")
     data_type = str(meta.get("data_type") or "")
     explanation = DATA_TYPES.get(data_type.lower())
-    if not data_type:
-        gaps.append("The type of data (historical, pooled or test) is not stated.")
-    elif explanation is None:
-        gaps.append(f"The data type {data_type!r} is not one Local Law 144 names.")
+    declared = meta.get("legal_roles")
+    guesses = [legal_role(list(t["attribute"]), declared)[1] for t in result.tables]
+    gaps = [*ll144_gaps(roles, data_type), *(g for g in guesses if g)]
     unknown_any = max((t["unknown"] for t in result.tables), default=0)
     excluded = [
         {
@@ -330,7 +240,7 @@ def _ll144(result: Any, ctx: dict[str, Any], now: _dt.datetime) -> dict[str, Any
         for t in result.tables
         for e in t.get("excluded_small", [])
     ]
-    dates = _dates(meta, prov, now)
+    dates = audit_dates(meta, prov, now)
     return {
         "tables": tables,
         "gaps": gaps,
