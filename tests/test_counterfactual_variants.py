@@ -99,7 +99,7 @@ def test_swap_gendered_words(text: str, sex: str, expected: str | None, count: i
 
 
 def test_swap_rejects_unknown_sex() -> None:
-    with pytest.raises(ValueError, match="^sex must be 'Female' or 'Male'; got"):
+    with pytest.raises(ValueError, match=r"^sex must be 'Female' or 'Male'; got"):
         swap_pronouns("he", "Nonbinary")
 
 

@@ -186,7 +186,7 @@ def test_http_bounded_concurrency(server, pool):
 def test_http_bad_options(server):
     with pytest.raises(biasaudit.ValidationError, match="url must be an http"):
         matchers.get("http", url="ftp://x")
-    with pytest.raises(biasaudit.ValidationError, match="concurrency must be an integer >= 1; got 0"):
+    with pytest.raises(biasaudit.ValidationError, match="concurrency must be an integer >= 1"):
         matchers.get("http", url=server.url, concurrency=0)
     with pytest.raises(biasaudit.ValidationError) as err:
         matchers.get("http", url=server.url, token_env="BIASAUDIT_NO_SUCH_TOKEN")
