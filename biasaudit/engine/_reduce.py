@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from biasaudit import _errors as E
-from biasaudit.decisions import DecisionRule, above_median, make_rule
+from biasaudit._validation import instance_of, validate_params
+from biasaudit.decisions import RULE_CONSTRAINTS, DecisionRule, above_median, make_rule
 from biasaudit.engine._dask import is_dask, reduce_dask
 from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, is_relation, reduce_duckdb
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
@@ -29,6 +30,7 @@ from biasaudit.pool import CandidatePool, combinations_for
 __all__ = ["ReduceRequest", "Reduction", "check_dask_rule", "pool_source", "reduce"]
 
 
+@validate_params({**RULE_CONSTRAINTS, "exact_auc": [instance_of(bool)]})
 @dataclass(frozen=True)
 class ReduceRequest:
     """What an engine needs: the attribute and role columns, the rule, the AUC wish."""
