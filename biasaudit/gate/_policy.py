@@ -337,6 +337,7 @@ def _policy_check(result: Any, ref: GroupRef, bound: Bound, rules: PolicyRules) 
     return outcome(FAIL, False, message)
 
 
+@validate_params({"rules": [instance_of(PolicyRules)]})
 def evaluate_policy(result: Any, rules: PolicyRules) -> list[Check]:
     """Evaluate every bound of the policy for every group in scope.
 
