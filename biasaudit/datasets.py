@@ -8,6 +8,7 @@ The files live in the repository's ``datasets/`` folder, which the wheel install
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -237,7 +238,7 @@ def resume_study_table1() -> pd.DataFrame:
     'not reproducible from the data: t'
     """
     resumes = load_resume_study()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, column, value in _TABLE1_SAMPLES:
         if column is None and value is not None:  # the job-kind rows
             rows.append({"sample": label, "note": _JOB_KIND_NOTE})

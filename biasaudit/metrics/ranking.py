@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from numbers import Integral, Real
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from scipy import stats
@@ -50,7 +50,8 @@ _FLAG = [instance_of(bool)]
 ATTENTION = [
     Interval(Real, 0, 1, closed="right"),
     SequenceOf([Interval(Real, 0, None)]),
-    instance_of(Callable, description="a function of the positions"),
+    # collections.abc.Callable is an ABC at run time (isinstance works); mypy sees a form.
+    instance_of(cast(type, Callable), description="a function of the positions"),
 ]
 _FAIR = {
     "n": [_COUNT],
@@ -79,12 +80,20 @@ def sort_rankings(jobs: np.ndarray, positions: np.ndarray) -> np.ndarray | None:
     return np.argsort(key, kind="stable")
 
 
-def _sorted(*arrays: np.ndarray | None, presorted: bool = False) -> list[np.ndarray | None]:
-    """Reorder every array by (job, position); the first two are jobs, positions."""
-    order = None if presorted else sort_rankings(arrays[0], arrays[1])
-    if order is None:
-        return [None if a is None else np.asarray(a) for a in arrays]
-    return [None if a is None else np.asarray(a)[order] for a in arrays]
+#: The third array _sorted reorders: an array, or None (passed through).
+_Values = TypeVar("_Values", np.ndarray, "np.ndarray | None")
+
+
+def _sorted(
+    jobs: np.ndarray, positions: np.ndarray, values: _Values, *, presorted: bool = False
+) -> tuple[np.ndarray, np.ndarray, _Values]:
+    """Reorder the three arrays by (job, position); ``values`` may be None."""
+    order = None if presorted else sort_rankings(jobs, positions)
+
+    def reorder(array: np.ndarray) -> np.ndarray:
+        return np.asarray(array) if order is None else np.asarray(array)[order]
+
+    return reorder(jobs), reorder(positions), (None if values is None else reorder(values))
 
 
 def _layout(jobs_sorted: np.ndarray, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,7 @@ def _prepare(
     jobs, labels = _job_codes(pool)
     n_jobs = len(labels)
     facts: dict[str, Any] = {"rows": pool.n_rows, "jobs": n_jobs}
+    order: np.ndarray | None  # None: the rows are already in (job, position) order
     if by == "score":
         order, ties, tied_jobs = _order_by_score(pool.arrays["score"], jobs, ks, n_jobs)
         facts["jobs_with_ties_at_cutoff"] = ties

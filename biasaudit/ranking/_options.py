@@ -20,7 +20,8 @@ def _check_options(
     n_bootstrap: int,
     fair_max_length: int | None = None,
 ) -> tuple[int, ...]:
-    ks = (k,) if isinstance(k, (int, np.integer)) and not isinstance(k, bool) else tuple(k)
+    # A bool is kept as one value (refused just below), not iterated (a TypeError).
+    ks = (k,) if isinstance(k, (int, np.integer)) else tuple(k)
     if not ks or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
         raise E.ValidationError(
             BAD_OPTION.format(name="k", expected="positive integers", value=k, fix="e.g. k=(10,)")

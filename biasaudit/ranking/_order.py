@@ -1,5 +1,7 @@
 """Rows in (job, position) order: by the rank column or by scores, with no loop over jobs."""
 
+from typing import Literal
+
 import numpy as np
 
 from biasaudit import _errors as E
@@ -72,7 +74,7 @@ def _order_by_rank(
 
 def _permutation_order(
     jobs: np.ndarray, rank: np.ndarray, sizes: np.ndarray
-) -> np.ndarray | bool | None:
+) -> np.ndarray | Literal[False] | None:
     """The (job, rank) order without a sort, when each job's ranks are exactly 1..size.
 
     Then row i goes to place ``start[job] + rank - 1``: a scatter. Returns

@@ -109,7 +109,7 @@ def ranking_section(data: Any, options: Mapping[str, Any], **roles: Any) -> dict
         id=roles.get("id"),
         **by,
     )
-    names = {k: roles.get(k) for k in ("attributes", "job", "label")}
+    names: dict[str, Any] = {k: roles.get(k) for k in ("attributes", "job", "label")}
     return section_data(rank_audit(table, **names, **by, **options))
 
 

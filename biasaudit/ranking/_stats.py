@@ -289,7 +289,7 @@ def _rows_for(
     for (metric, k), values in point.items():
         low, high = boot.get((metric, k), (None, None))
         if metric in _JOB_LEVEL:
-            targets = [(_ALL, None)]
+            targets: list[tuple[str, int | None]] = [(_ALL, None)]
         else:
             targets = [(categories[g], g) for g in range(len(categories))]
             if metric in _PER_JOB_GROUP:

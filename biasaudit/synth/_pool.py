@@ -16,7 +16,7 @@ from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
 from biasaudit._validation import Interval, MappingOf, instance_of, validate_params
 from biasaudit.audit import audit
-from biasaudit.pool import UNKNOWN
+from biasaudit.pool import UNKNOWN, combinations_for
 from biasaudit.synth import _bias as B
 from biasaudit.synth._jobs import OCCUPATIONS, Job, make_jobs, skill_lookup
 from biasaudit.synth._names import draw_names
@@ -178,12 +178,6 @@ class SyntheticPool:
         if not {"score", "threshold", "top_k", "top_fraction", "selected"} & set(options):
             defaults["selected"] = "selected"
         return audit(self.data, **{**defaults, **options})
-
-
-def _combinations(attributes: Sequence[str]) -> list[tuple[str, ...]]:
-    """Each attribute alone, then all crossed: the audit's default tables."""
-    combos = [(a,) for a in attributes]
-    return [*combos, tuple(attributes)] if len(attributes) > 1 else combos
 
 
 # -- argument checks -------------------------------------------------------------------------
@@ -416,12 +410,12 @@ def _true_groups(model: B.Model, cells: _Cells) -> pd.DataFrame:
     """Exact rates of every group of every audited attribute combination."""
     rates = _cell_rates(model)
     rows = []
-    for combo in _combinations(cells.attributes):
+    for combo in combinations_for(cells.attributes):  # the audit's default tables
         index = [cells.attributes.index(a) for a in combo]
         keys = [tuple(c) for c in cells.codes[:, index]]
         labels = {k: " / ".join(cells.groups[i][c] for i, c in zip(index, k)) for k in keys}
-        table = []
-        for key in sorted(labels, key=labels.get):  # the audit's order: by label
+        table: list[dict[str, Any]] = []
+        for key in sorted(labels, key=lambda k: labels[k]):  # the audit's order: by label
             member = np.array([k == key for k in keys])
             part = {name: values[member] for name, values in rates.items()}
             row = _group_row(cells.weight[member], part)
