@@ -25,6 +25,7 @@ from biasaudit._validation import Interval, instance_of, validate_params
 from biasaudit.gate._metrics import Bound
 from biasaudit.gate._policy import POLICY_CONSTRAINTS, Check, PolicyRules, evaluate_policy
 from biasaudit.gate._regression import REGRESSION_CONSTRAINTS, RegressionSettings, compare_results
+from biasaudit.results import AuditResult
 
 __all__ = ["assert_no_adverse_impact", "assert_no_regression"]
 
@@ -48,7 +49,7 @@ _SCOPE = {key: POLICY_CONSTRAINTS[key] for key in ("min_group_size", "insufficie
     }
 )
 def assert_no_adverse_impact(
-    result: Any,
+    result: AuditResult,
     *,
     threshold: float = 0.8,
     metric: str = "impact_ratio",
@@ -115,8 +116,8 @@ def assert_no_adverse_impact(
 
 @validate_params({**REGRESSION_CONSTRAINTS, **_SCOPE, "unpaired": [instance_of(bool)]})
 def assert_no_regression(
-    baseline: Any,
-    candidate: Any,
+    baseline: AuditResult,
+    candidate: AuditResult,
     *,
     margin: float | Mapping[str, float] = 0.05,
     metric: str | Sequence[str] | None = None,

@@ -20,6 +20,7 @@ from biasaudit._json import clean
 from biasaudit._validation import Constraint, Interval, Options, instance_of, validate_params
 from biasaudit.gate import _messages as M
 from biasaudit.gate._metrics import Bound, GateMetric
+from biasaudit.results import AuditResult
 from biasaudit.results._audit import _row_counts
 
 __all__ = [
@@ -162,7 +163,7 @@ def _scope_groups(spec: Any, table: str, present: list[str]) -> list[str]:
     return [g for g in present if g in wanted]
 
 
-def select_groups(result: Any, scope: Mapping[str, Any] | None = None) -> list[GroupRef]:
+def select_groups(result: AuditResult, scope: Mapping[str, Any] | None = None) -> list[GroupRef]:
     """The groups in scope, in table order; a scope naming something absent is an error.
 
     Examples
@@ -200,7 +201,7 @@ def denominator(row: pd.Series, gm: GateMetric) -> int:
     return int(gm.rate.denominator(_row_counts(row)))
 
 
-def require_metric(result: Any, gm: GateMetric) -> None:
+def require_metric(result: AuditResult, gm: GateMetric) -> None:
     """Raise when the audit has no column for the metric (e.g. a TPR gap without a label)."""
     if gm.column not in result.groups.columns:
         need, fix = gm.need()
@@ -292,7 +293,7 @@ def insufficient_check(
     )
 
 
-def _policy_check(result: Any, ref: GroupRef, bound: Bound, rules: PolicyRules) -> Check:
+def _policy_check(result: AuditResult, ref: GroupRef, bound: Bound, rules: PolicyRules) -> Check:
     gm = bound.gate
     config = result.provenance["configuration"]
     confidence, alpha = float(config["confidence"]), float(config["alpha"])
@@ -338,7 +339,7 @@ def _policy_check(result: Any, ref: GroupRef, bound: Bound, rules: PolicyRules) 
 
 
 @validate_params({"rules": [instance_of(PolicyRules)]})
-def evaluate_policy(result: Any, rules: PolicyRules) -> list[Check]:
+def evaluate_policy(result: AuditResult, rules: PolicyRules) -> list[Check]:
     """Evaluate every bound of the policy for every group in scope.
 
     Parameters

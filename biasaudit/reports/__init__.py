@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any
 
 from biasaudit.reports._compare import compare_html, compare_markdown
 from biasaudit.reports._csv import to_csv
@@ -29,13 +28,14 @@ from biasaudit.reports._model import build_model
 from biasaudit.reports._plot import AuditPlots
 from biasaudit.reports._ranking_tables import json_sections, ranking_html, section_with_tables
 from biasaudit.reports._summary import summary_html, summary_text
+from biasaudit.results import AuditResult
 from biasaudit.results._views import register_view
 
 __all__ = ["compare_html", "compare_markdown", "to_csv", "to_html", "to_markdown"]
 
 
 def to_html(
-    result: Any,
+    result: AuditResult,
     path: str | Path | None = None,
     *,
     title: str | None = None,

@@ -13,6 +13,7 @@ from biasaudit.reports._format import finite, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import md, md_table
 from biasaudit.reports._model import Table
+from biasaudit.results import AuditResult
 
 __all__ = ["compare_html", "compare_markdown", "compare_model"]
 
@@ -21,7 +22,7 @@ _SEVERITY = {ADVERSE: 2, NOT_SIGNIFICANT: 1, SIGNIFICANT_WITHIN: 1}
 RATIO_CHANGE = 0.05
 
 
-def _index(result: Any) -> dict[tuple, Any]:
+def _index(result: AuditResult) -> dict[tuple, Any]:
     return {
         (tuple(row["attribute"]), tuple(row["group"])): row for _, row in result.groups.iterrows()
     }
@@ -109,7 +110,7 @@ def _config_diff(a: dict, b: dict, prefix: str = "") -> list[tuple[str, str, str
     return out
 
 
-def _input_identity(result: Any) -> tuple[str, str] | None:
+def _input_identity(result: AuditResult) -> tuple[str, str] | None:
     """(what was hashed, SHA-256) of the candidates an audit read, before any scoring.
 
     The gate's pool fingerprint, else the file a matcher scored, else the audit's input
@@ -127,7 +128,7 @@ def _input_identity(result: Any) -> tuple[str, str] | None:
 
 
 def compare_model(
-    baseline: Any, candidate: Any, *, title: str | None, generated_at: _dt.datetime
+    baseline: AuditResult, candidate: AuditResult, *, title: str | None, generated_at: _dt.datetime
 ) -> dict[str, Any]:
     """The comparison's view model (plain data; the template escapes it)."""
     names = column_names(METRICS[candidate.primary_metric])
@@ -186,7 +187,7 @@ def compare_model(
     }
 
 
-def _side(name: str, result: Any) -> dict[str, Any]:
+def _side(name: str, result: AuditResult) -> dict[str, Any]:
     prov = result.provenance
     return {
         "name": name,
@@ -202,8 +203,8 @@ def _side(name: str, result: Any) -> dict[str, Any]:
 
 
 def compare_html(
-    baseline: Any,
-    candidate: Any,
+    baseline: AuditResult,
+    candidate: AuditResult,
     path: str | Path | None = None,
     *,
     title: str | None = None,
@@ -227,7 +228,9 @@ def compare_html(
     return write(render("compare.html.j2", model), path)
 
 
-def compare_markdown(baseline: Any, candidate: Any, *, title: str | None = None) -> str:
+def compare_markdown(
+    baseline: AuditResult, candidate: AuditResult, *, title: str | None = None
+) -> str:
     """The comparison as Markdown (for a pull-request comment)."""
 
     m = compare_model(baseline, candidate, title=title, generated_at=utc_now())

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from biasaudit.results import AuditResult
+
 __all__ = ["neutralise", "to_csv"]
 
 #: Leading characters a spreadsheet may read as the start of a formula (OWASP).
@@ -29,7 +31,7 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _flat(result: Any) -> pd.DataFrame:
+def _flat(result: AuditResult) -> pd.DataFrame:
     frame = result.groups_frame().drop(columns=["attribute", "group"])
     out = {}
     for column in frame.columns:
@@ -48,7 +50,7 @@ def _flat(result: Any) -> pd.DataFrame:
     return flat
 
 
-def to_csv(result: Any, path: str | Path | None = None) -> str:
+def to_csv(result: AuditResult, path: str | Path | None = None) -> str:
     """One row per (attribute combination, group), every metric; intervals split in two.
 
     Text cells starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return

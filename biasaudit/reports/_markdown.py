@@ -9,6 +9,7 @@ from typing import Any
 
 from biasaudit.reports._html import utc_now
 from biasaudit.reports._model import Table, build_model
+from biasaudit.results import AuditResult
 
 __all__ = ["md", "md_table", "to_markdown"]
 
@@ -64,7 +65,9 @@ def _ll144_lines(ll: dict[str, Any]) -> list[str]:
     return lines
 
 
-def to_markdown(result: Any, path: str | Path | None = None, *, title: str | None = None) -> str:
+def to_markdown(
+    result: AuditResult, path: str | Path | None = None, *, title: str | None = None
+) -> str:
     """A Markdown summary of the audit (for a pull request, an issue or a README).
 
     Every user-supplied string is escaped, so group names cannot inject HTML or
