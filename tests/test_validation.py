@@ -621,6 +621,7 @@ BASE: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
         {},
     ),
     "biasaudit.gate._regression.compare_results": ((None, None), {}),
+    "biasaudit.gate._policy.evaluate_policy": ((None, biasaudit.gate.PolicyRules()), {}),
     "biasaudit.gate._run.audit_with_records": ((_FRAME,), {"attributes": ["g"]}),
     "biasaudit.gate._run.run_audit": ((_CONFIG,), {}),
     "biasaudit.gate._run.run_gate": ((_CONFIG,), {}),
