@@ -82,7 +82,7 @@ def _legal_role(text: str) -> tuple[str, str]:
 
 def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
     """Metadata for ``audit(..., metadata=...)`` from the options (example defaults first)."""
-    out = dict(EXAMPLE_METADATA.get(getattr(args, "example", None) or "", {}))
+    out: dict[str, Any] = dict(EXAMPLE_METADATA.get(getattr(args, "example", None) or "", {}))
     for name in ("title", "data_source", "data_type", "distribution_date", "audit_date"):
         value = getattr(args, name, None)
         if value:

@@ -229,14 +229,16 @@ def _rule_dict(config: ReduceRequest) -> dict[str, Any]:
     name = given[0]
     if config.score is None:
         raise E.ValidationError(E.RULE_NEEDS_SCORE.format(rule=name))
-    if name == "top_k":
+    # make_rule above refused two rules: the one given is the one that is not None.
+    if config.top_k is not None:
         return {"rule": "top_k", "k": int(config.top_k)}
-    if name == "top_fraction":
+    if config.top_fraction is not None:
         return {
             "rule": "top_fraction",
             "fraction": float(config.top_fraction),
             "per_job": bool(config.per_job),
         }
+    assert config.threshold is not None
     return {"rule": "threshold", "threshold": float(config.threshold)}
 
 
@@ -274,10 +276,13 @@ def _dask(data: Any, request: ReduceRequest) -> Reduction:
     )
     roles = request.roles
     stats, info = reduce_dask(data, attributes=attrs, roles=roles, rule=make)
-    described = {
-        "given": {"rule": "given", "column": request.selected},
-        "none": {"rule": "none (scoring rate only)"},
-    }.get(rule["rule"], {**rule, "score_column": request.score})
+    described: dict[str, Any]
+    if rule["rule"] == "given":
+        described = {"rule": "given", "column": request.selected}
+    elif rule["rule"] == "none":
+        described = {"rule": "none (scoring rate only)"}
+    else:
+        described = {**rule, "score_column": request.score}
     digest = hashlib.sha256(repr((stats.attributes, stats.categories, stats.jobs)).encode())
     digest.update(np.ascontiguousarray(stats.cube).tobytes())
     source = {

@@ -148,6 +148,7 @@ def score_for_audit(
     report.raise_for_failures()
     if cross:
         job = "job" if "job" not in frame.columns else "matcher_job"
+        assert job_list is not None  # cross mode: more than one job
         ids = [j.id for j in job_list]
         out = frame.iloc[np.tile(np.arange(len(frame)), len(ids))].reset_index(drop=True)
         out[job] = np.repeat(ids, len(frame))

@@ -292,7 +292,7 @@ def _resolve_jobs(
         labels = np.array([None if v is None else str(v) for v in values], dtype=object)
         if not job_list:  # job-independent matchers: a bare Job per id
             job_list = [Job(v) for v in dict.fromkeys(x for x in labels if x is not None)]
-        index = {j.id: i for i, j in enumerate(job_list)}
+        index = {j.id: i for i, j in enumerate(job_list) if j is not None}
         check_job_ids(job_column, labels, list(index))
         return job_list, np.array([index[v] for v in labels], dtype=np.int64)
     if not job_list:
@@ -439,6 +439,7 @@ def score_candidates(
     pair_rows = np.tile(np.arange(n), len(job_list)) if row_job is None else np.arange(n)
     pair_jobs = np.repeat(np.arange(len(job_list)), n) if row_job is None else row_job
     if store is not None and n:
+        assert hashes is not None  # computed whenever there is a store and rows
         for j, key in enumerate(keys):  # resume: what an earlier run scored is not redone
             sel = np.flatnonzero(pair_jobs == j)
             found = store.get(fingerprint, key, hashes[pair_rows[sel]].tolist())
@@ -453,6 +454,7 @@ def score_candidates(
         scores[task.pairs] = values
         ok = ~np.isnan(values)
         if store is not None and ok.any():
+            assert hashes is not None  # computed whenever there is a store and rows
             j = pair_jobs[task.pairs[0]]
             store.put(fingerprint, keys[j], hashes[pair_rows[task.pairs[ok]]].tolist(), values[ok])
         if bar is not None:
@@ -471,12 +473,11 @@ def score_candidates(
     failures: Counter[str] = Counter()
     if failed:
         failures.update(reasons() if callable(reasons) else {"no score (NaN)": failed})
+    job_ids = [None if job is None else job.id for job in job_list]
     return ScoreReport(
         scores=scores,
         rows=pair_rows,
-        jobs=tuple(job_list[j].id if job_list[j] is not None else None for j in pair_jobs)
-        if n_pairs
-        else (),
+        jobs=tuple(job_ids[j] for j in pair_jobs) if n_pairs else (),
         matcher=name,
         fingerprint=fingerprint,
         n_scored=int((~cached).sum()) - failed,
@@ -532,8 +533,9 @@ def _collect(running: dict[Future, _Task], record: Any, block: bool) -> None:
     done, _ = wait(list(running), timeout=0.2 if block else 0, return_when=FIRST_COMPLETED)
     for future in done:
         task = running[future]
-        if future.exception() is not None:
+        error = future.exception()
+        if error is not None:
             del running[future]
-            raise future.exception()
+            raise error
         record(task, future.result())  # idempotent: an interrupted record is redone
         del running[future]

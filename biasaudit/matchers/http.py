@@ -179,7 +179,7 @@ class HttpMatcher(BaseMatcher):
         self.url = url
         if isinstance(fields, Mapping):
             self.fields: list[str] | None = [str(k) for k in fields] or None
-            self.rename = {str(k): str(v) for k, v in fields.items()}
+            self.rename: dict[str, str] = {str(k): str(v) for k, v in fields.items()}
         else:
             self.fields, self.rename = as_list(fields) or None, {}
         self.id_column = id_column

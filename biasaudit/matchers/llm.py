@@ -226,6 +226,7 @@ class LLMMatcher(BaseMatcher):
             return column.astype(object).where(column.notna(), "").astype(str).tolist()
         if self.fields is None:
             require_columns(candidates, [self.text_column or "text_column"], "llm", "text_column")
+        assert self.fields is not None  # without fields the text column is required (above)
         require_columns(candidates, self.fields, "llm", "fields")
         return [
             "\n".join(f"{k}: {v}" for k, v in row.items())

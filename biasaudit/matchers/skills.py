@@ -219,4 +219,4 @@ class SkillsMatcher(BaseMatcher):
                 )
             )
         total = sum(weight for weight, _ in parts)
-        return sum(weight * part for weight, part in parts) / total
+        return np.asarray(sum(weight * part for weight, part in parts) / total)

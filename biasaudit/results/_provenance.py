@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import platform
+from collections.abc import Mapping
 from importlib import metadata as _metadata
 from typing import Any
 
@@ -37,10 +38,10 @@ def versions() -> dict[str, str]:
 
 
 def provenance(
-    source: dict[str, Any],
+    source: Mapping[str, Any],
     stats: SufficientStats,
     config: dict[str, Any],
-    metadata: dict[str, Any] | None,
+    metadata: Mapping[str, Any] | None,
     warnings: list[str],
 ) -> dict[str, Any]:
     """Everything needed to trace an audit back to its input and settings.
