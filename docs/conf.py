@@ -144,6 +144,7 @@ API_MODULES = [
     ("decisions", "biasaudit.decisions", "Decision rules"),
     ("datasets", "biasaudit.datasets", "Datasets and data loaders"),
     ("metrics", "biasaudit.metrics", "Metrics, intervals and tests"),
+    ("regulations", "biasaudit.regulations", "Legal rules: Local Law 144 and the EEOC"),
     ("engine", "biasaudit.engine", "Engines and sufficient statistics"),
     ("matchers", "biasaudit.matchers", "Matchers"),
     ("synth", "biasaudit.synth", "Synthetic pools, names and power"),
