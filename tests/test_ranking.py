@@ -354,7 +354,7 @@ def test_job_with_one_candidate(two_jobs: pd.DataFrame) -> None:
 def test_bad_options(two_jobs: pd.DataFrame) -> None:
     with pytest.raises(ValidationError, match="exactly one of score"):
         rank_audit(two_jobs, attributes=["sex"], job="job")
-    with pytest.raises(ValidationError, match="k must be positive integers"):
+    with pytest.raises(ValidationError, match="k must be an integer >= 1 or a non-empty sequence"):
         audit2(two_jobs, k=(0, 2))
     for bad_model in (0, 1.5, [], [0.3, -0.1], [[0.5]], "high"):
         with pytest.raises(ValidationError, match=r"attention must be a number in \(0, 1\]"):

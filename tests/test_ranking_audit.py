@@ -232,7 +232,7 @@ def test_bad_ranking_values(two_jobs: pd.DataFrame) -> None:
         ],
     )
     # rank_audit's own checks apply to the options.
-    with pytest.raises(ValidationError, match="k must be positive integers"):
+    with pytest.raises(ValidationError, match="k must be an integer >= 1 or a non-empty sequence"):
         biasaudit.audit(two_jobs, **options, ranking={"k": 0})
 
 

@@ -941,14 +941,9 @@ def test_audit_with_records_checks_the_audit_options_before_scoring():
     assert calls == []
 
 
-# -- audit() and rank_audit(): decorated by the architecture refactor --------------------
-
-_PENDING_AUDIT = pytest.mark.xfail(
-    strict=False, reason="audit() gets validate_params in the architecture refactor"
-)
+# -- audit() and rank_audit() ----------------------------------------------------------
 
 
-@_PENDING_AUDIT
 @pytest.mark.parametrize(
     ("options", "name"),
     [
@@ -968,9 +963,6 @@ def test_audit_refuses_out_of_range_values(options: dict, name: str) -> None:
     assert SHAPE.match(text) and text.startswith(f"{name} must be "), text
 
 
-@pytest.mark.xfail(
-    strict=False, reason="rank_audit() gets validate_params in the architecture refactor"
-)
 @pytest.mark.parametrize(
     ("options", "name"),
     [

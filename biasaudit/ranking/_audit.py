@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._validation import Interval, validate_params
+from biasaudit._validation import Interval, SequenceOf, validate_params
 from biasaudit.engine._ranking import is_engine_input, ranking_input
+from biasaudit.metrics import ranking as R
 from biasaudit.pool import CandidatePool
 from biasaudit.ranking._messages import (
     BAD_REFERENCE,
@@ -26,7 +27,7 @@ from biasaudit.ranking._messages import (
     ONE_CANDIDATE,
     SHORT_LISTS,
 )
-from biasaudit.ranking._options import _attention_text, _check_options
+from biasaudit.ranking._options import _attention_text, cutoffs
 from biasaudit.ranking._order import _job_codes, _layout, _order_by_rank, _order_by_score
 from biasaudit.ranking._stats import _bootstrap, _features, _flatten, _Ranked, _rows_for
 from biasaudit.results._ranking import _COLUMNS, RankingResult
@@ -101,8 +102,11 @@ def _notes(facts: dict[str, Any]) -> list[str]:
     return notes
 
 
-#: The values rank_audit's numeric options accept (k and attention are checked in _options).
+#: The values rank_audit's options accept.
+_K = Interval(Integral, 1, None, closed="left", fix="Pass e.g. k=(10, 20).")
 RANK_AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
+    "k": [_K, SequenceOf([_K], fix="Pass e.g. k=(10, 20).")],
+    "attention": R.ATTENTION,
     "alpha": [Interval(Real, 0, 1, closed="neither", fix="Pass e.g. alpha=0.1.")],
     "seed": [Interval(Integral, 0, None, closed="left", fix="Pass e.g. seed=0.")],
     "rnd_step": [Interval(Integral, 2, None, closed="left", fix="Pass e.g. rnd_step=10.")],
@@ -233,7 +237,7 @@ def rank_audit(
     >>> result.value("selection_rate", "F", k=2), result.value("impact_ratio", "F", k=2)
     (0.25, 0.3333333333333333)
     """
-    ks = _check_options(k, attention, alpha, rnd_step, n_bootstrap, fair_max_length)
+    ks = cutoffs(k)
     pool, by = _pool(data, attributes, job, score, rank, label)
     rk, order, facts, job_labels = _prepare(pool, ks, by)
     settings = {

@@ -1,5 +1,7 @@
 """Messages of rank_audit: what is wrong, the value, the fix."""
 
+from biasaudit import _errors as E
+
 NEEDS_ORDER = (
     "A ranking audit needs an order: got {given}. "
     "Pass exactly one of score=COLUMN (higher is better) or rank=COLUMN (1 is best)."
@@ -13,7 +15,7 @@ DUPLICATE_RANK = (
     "({jobs} job(s) have duplicate ranks). Each rank may appear once per job; "
     "fix the ranks, or pass score=... to let ties be broken by pool order."
 )
-BAD_OPTION = "{name} must be {expected}; got {value!r}. {fix}"
+BAD_OPTION = E.BAD_PARAMETER  # the catalogue's one template
 BAD_TARGET = (
     "target for {attribute!r} must map known groups {groups} to shares that are "
     "non-negative and sum to 1; got {value!r}. Fix the shares."

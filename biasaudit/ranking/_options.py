@@ -12,51 +12,16 @@ from biasaudit.ranking._messages import BAD_OPTION
 # -- validation and positions ------------------------------------------------------
 
 
-def _check_options(
-    k: int | Sequence[int],
-    attention: Any,
-    alpha: float,
-    step: int,
-    n_bootstrap: int,
-    fair_max_length: int | None = None,
-) -> tuple[int, ...]:
-    # A bool is kept as one value (refused just below), not iterated (a TypeError).
+def cutoffs(k: int | Sequence[int]) -> tuple[int, ...]:
+    """The top-k cut-offs, sorted and without repeats (validated by rank_audit's constraints).
+
+    Examples
+    --------
+    >>> cutoffs(10), cutoffs((20, 10, 20))
+    ((10,), (10, 20))
+    """
     ks = (k,) if isinstance(k, (int, np.integer)) else tuple(k)
-    if not ks or any(isinstance(v, bool) or not isinstance(v, (int, np.integer)) for v in ks):
-        raise E.ValidationError(
-            BAD_OPTION.format(name="k", expected="positive integers", value=k, fix="e.g. k=(10,)")
-        )
-    checks = [
-        ("k", all(v >= 1 for v in ks), "positive integers", k, "Pass e.g. k=(10, 20)."),
-        (
-            "attention",
-            _attention_ok(attention),
-            "a number in (0, 1] (geometric p), a sequence of non-negative weights by "
-            "position, or a function of the positions",
-            attention,
-            "Pass e.g. attention=0.5, or attention=[0.3, 0.15, 0.1].",
-        ),
-    ]
-    for name, ok, expected, value, fix in checks:
-        if not ok:
-            raise E.ValidationError(
-                BAD_OPTION.format(name=name, expected=expected, value=value, fix=fix)
-            )
     return tuple(sorted({int(v) for v in ks}))
-
-
-def _attention_ok(model: Any) -> bool:
-    if callable(model):
-        return True
-    if isinstance(model, (int, float, np.integer, np.floating)) and not isinstance(model, bool):
-        return 0 < float(model) <= 1
-    try:
-        weights = np.asarray(model, dtype=np.float64)
-    except (TypeError, ValueError):
-        return False
-    return bool(
-        weights.ndim == 1 and len(weights) and np.isfinite(weights).all() and (weights >= 0).all()
-    )
 
 
 def _attention(positions: np.ndarray, model: Any) -> np.ndarray:
