@@ -467,7 +467,7 @@ def test_exposure_without_a_ranking_section_says_how_to_get_one(study):
     assert str(err.value) == (
         "This result has no ranking section (sections present: []), so there is no exposure "
         "to plot. Audit with biasaudit.audit(..., ranking=True), or pass ranking=rank_audit(...) "
-        "(a RankingResult from biasaudit.ranking, or its to_dict())."
+        "(a RankingResult from biasaudit.rank_audit, or its to_dict())."
     )
     with pytest.raises(ValueError, match=r"^ranking must be a RankingResult, its to_dict\(\)"):
         study.plot.exposure(ranking=[1, 2])

@@ -3,7 +3,7 @@
 The in-memory engine reduces NumPy arrays; every metric is computed from the
 resulting :class:`SufficientStats`, which add up across chunks. DuckDB
 (relations, Parquet lakes) and Dask reduce where the data lives;
-:func:`ranking_input` gives :func:`biasaudit.ranking.rank_audit` the ordered
+:func:`ranking_input` gives :func:`biasaudit.rank_audit` the ordered
 role columns of any engine's data.
 """
 

@@ -90,7 +90,7 @@ BAD_BINS = (
 NO_RANKING = (
     "This result has no ranking section (sections present: {present}), so there is no "
     "exposure to plot. Audit with biasaudit.audit(..., ranking=True), or pass "
-    "ranking=rank_audit(...) (a RankingResult from biasaudit.ranking, or its to_dict())."
+    "ranking=rank_audit(...) (a RankingResult from biasaudit.rank_audit, or its to_dict())."
 )
 BAD_RANKING = (
     "ranking must be a RankingResult, its to_dict(), or an AuditResult with a ranking "
@@ -248,7 +248,7 @@ def plot_exposure(
     Parameters
     ----------
     ranking : RankingResult, dict or AuditResult
-        A :class:`biasaudit.ranking.RankingResult`, its ``to_dict()``, or an
+        A :class:`biasaudit.RankingResult`, its ``to_dict()``, or an
         ``AuditResult`` whose ``sections["ranking"]`` holds one.
     attribute : str, optional
         One attribute (returns an ``Axes``); default: each attribute of the
@@ -581,7 +581,7 @@ class AuditPlots:
     ) -> Any:
         """Exposure (ratio) per group from the ranking section; see :func:`plot_exposure`.
 
-        ``ranking=`` plots a :class:`~biasaudit.ranking.RankingResult` (or its
+        ``ranking=`` plots a :class:`~biasaudit.RankingResult` (or its
         ``to_dict()``) instead of ``result.sections["ranking"]``. A result
         without a ranking section raises ``ValueError`` saying how to get one.
 
