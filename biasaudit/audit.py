@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from numbers import Real
 from typing import Any
 
-from biasaudit import _errors as E
 from biasaudit._validation import Interval, instance_of, validate_params
 from biasaudit.decisions import RULE_CONSTRAINTS
 from biasaudit.engine import ReduceRequest, check_dask_rule, pool_source, reduce
@@ -53,33 +52,22 @@ AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
 
 
 @dataclass(frozen=True)
-class AuditConfig:
+class AuditConfig(ReduceRequest):
     """Every option of one :func:`audit` call, checked once and handed down.
 
-    ``audit()`` builds it from its keyword arguments; the engines and the
-    result assembly read its fields (no option dictionaries keyed by strings).
-    ``ranking`` holds the validated :func:`biasaudit.rank_audit` options, or
-    ``None`` for no ranking section.
+    ``audit()`` builds it from its keyword arguments. It is the engine's
+    :class:`~biasaudit.engine.ReduceRequest` (the columns, the decision rule,
+    the AUC wish) plus what the result assembly, the scoring and the ranking
+    section read: no option dictionaries keyed by strings. ``ranking`` holds
+    the validated :func:`biasaudit.rank_audit` options, or ``None`` for no
+    ranking section.
     """
 
-    attributes: Sequence[str] | str | None = None
-    selected: str | None = None
-    score: str | None = None
-    threshold: float | None = None
-    top_k: int | None = None
-    top_fraction: float | None = None
-    per_job: bool = False
-    job: str | None = None
-    label: str | None = None
-    rank: str | None = None
-    id: str | None = None
     reference_group: Mapping[str, Any] | None = None
     min_share: float = MIN_SHARE
-    intersections: Sequence[Sequence[str]] | None = None
     correction: str = "holm"
     alpha: float = 0.05
     confidence: float = 0.95
-    exact_auc: bool = True
     metadata: Mapping[str, Any] | None = None
     matcher: Any = None
     jobs: Any = None
@@ -88,16 +76,6 @@ class AuditConfig:
     cache: Any = None
     progress: bool | None = None
     ranking: Mapping[str, Any] | None = None
-
-    @property
-    def attribute_list(self) -> list[str]:
-        """The protected-attribute columns as a list."""
-        return E.attribute_list(self.attributes)
-
-    @property
-    def roles(self) -> dict[str, str | None]:
-        """The role columns: selected, score, label, job, rank and id."""
-        return {k: getattr(self, k) for k in ("selected", "score", "label", "job", "rank", "id")}
 
     @property
     def scores_first(self) -> bool:
@@ -109,11 +87,6 @@ class AuditConfig:
         """The group tables' settings, with the reference group checked against ``known``."""
         reference = check_reference(self.reference_group, known)
         return TableSpec(self.min_share, self.confidence, self.alpha, reference)
-
-    def request(self) -> ReduceRequest:
-        """What the engine needs to know: the columns, the decision rule, the AUC wish."""
-        names = [f.name for f in dataclasses.fields(ReduceRequest)]
-        return ReduceRequest(**{name: getattr(self, name) for name in names})
 
     def combinations(self, attributes: Sequence[str]) -> list[tuple[str, ...]]:
         """Each attribute alone, all crossed, then the requested intersections."""
@@ -259,7 +232,7 @@ def audit(
     if config.ranking is not None:  # a CandidatePool brings its own roles
         roles = data if isinstance(data, CandidatePool) else config
         check_ranking_roles(roles.job, roles.score, roles.rank)
-    reduced = reduce(data, config.request())
+    reduced = reduce(data, config)
     result = result_from_stats(
         reduced.stats,
         source=reduced.source,
@@ -304,7 +277,7 @@ def _scored(data: Any, config: AuditConfig) -> tuple[Any, AuditConfig]:
 def _score_on_dask(data: Any, config: AuditConfig) -> tuple:
     """Score a Dask DataFrame partition by partition on its workers (see engine/_dask_scoring)."""
 
-    check_dask_rule(config.request())  # before paying for any scoring
+    check_dask_rule(config)  # before paying for any scoring
     return score_dask_for_audit(
         data,
         matcher=config.matcher,
