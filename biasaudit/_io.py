@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -83,3 +84,20 @@ def to_narwhals(data: Any) -> nw.DataFrame:
     if not isinstance(frame, nw.DataFrame):
         raise E.ValidationError(E.UNSUPPORTED_INPUT.format(kind=type(data).__name__))
     return frame
+
+
+def toml_module() -> Any:
+    """The TOML reader: the standard library's ``tomllib``, or ``tomli`` on Python 3.10.
+
+    Examples
+    --------
+    >>> toml_module().loads('a = 1')
+    {'a': 1}
+    """
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        return tomllib
+    import tomli  # pragma: no cover - Python 3.10: a dependency there (pyproject.toml)
+
+    return tomli  # pragma: no cover

@@ -14,11 +14,11 @@ import pytest
 
 from biasaudit import ValidationError, audit
 from biasaudit import _errors as E
+from biasaudit._io import toml_module as _toml
 from biasaudit.cli import main
 from biasaudit.loaders import (
     EEO1_RACE,
     ColumnMapping,
-    _toml,
     load,
     normalize_eeo1,
     read_mapping,

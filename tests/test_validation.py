@@ -631,8 +631,8 @@ BASE: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "biasaudit.engine._numpy.reduce_arrays": (({}, None), {}),
     "biasaudit.engine._ranksum.mann_whitney_u": ((None, _ARRAY, 2), {}),
     "biasaudit.engine._ranksum.CellScores": ((_ARRAY * 1.0, _ARRAY, _ARRAY, 2), {}),
-    "biasaudit.loaders.load": ((_FRAME,), {}),
-    "biasaudit.loaders.normalize_eeo1": ((["F"], "sex"), {}),
+    "biasaudit.loaders._read.load": ((_FRAME,), {}),
+    "biasaudit.loaders._eeo1.normalize_eeo1": ((["F"], "sex"), {}),
 }
 
 
@@ -664,7 +664,7 @@ def test_the_walk_finds_the_constrained_public_callables():
         "biasaudit.matchers.tfidf.TfidfMatcher",
         "biasaudit.matchers._engine.score_candidates",
         "biasaudit.engine._numpy.reduce_arrays",
-        "biasaudit.loaders.load",
+        "biasaudit.loaders._read.load",
     }
     assert expected <= set(CONSTRAINED)
 

@@ -10,7 +10,6 @@ file's directory.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit._io import toml_module
 from biasaudit._validation import Constraint, Interval, describe, instance_of
 from biasaudit._validation import validate_params as _validate_params
 from biasaudit.decisions import RULE_CONSTRAINTS
@@ -58,16 +58,6 @@ _DECISION = ("threshold", "top_k", "top_fraction", "per_job")
 _MATCHER = ("name", "options", "cache")
 _POLICY = ("thresholds", "require_significance", "min_group_size", "insufficient_data", "scope")
 _BASELINE = ("path", "metrics", "margin", "confidence", "test", "resamples", "seed")
-
-
-def _toml() -> Any:
-    if sys.version_info >= (3, 11):
-        import tomllib
-
-        return tomllib
-    import tomli  # pragma: no cover - Python 3.10: a dependency there (pyproject.toml)
-
-    return tomli  # pragma: no cover
 
 
 @dataclass(frozen=True)
@@ -606,7 +596,7 @@ def _document(path: Path) -> tuple[Any, str]:
     if not path.is_file():
         raise E.ValidationError(M.CONFIG_MISSING_FILE.format(path=str(path)))
     try:
-        document = _toml().loads(path.read_text(encoding="utf-8"))
+        document = toml_module().loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise E.ValidationError(M.CONFIG_BAD_TOML.format(path=str(path), error=error)) from exc
@@ -640,7 +630,7 @@ def find_config(directory: str | Path | None = None) -> Path:
     pyproject = folder / "pyproject.toml"
     if pyproject.is_file():
         try:
-            document = _toml().loads(pyproject.read_text(encoding="utf-8"))
+            document = toml_module().loads(pyproject.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError):
             return pyproject  # load_config reports the syntax error with the file name
         if isinstance(document.get("tool"), Mapping) and "biasaudit" in document["tool"]:
