@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from biasaudit.metrics._verdicts import ADVERSE, COMPARISON, INSUFFICIENT, NOT_SIGNIFICANT, PASS
 from biasaudit.metrics._verdicts import SIGNIFICANT_WITHIN as WITHIN
 
 __all__ = [
+    "Cell",
     "align",
     "finite",
     "fmt_ci",
@@ -107,3 +109,29 @@ def align(rows: list[list[str]]) -> list[str]:
     """
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A formatted table cell that keeps its value and its interval apart.
+
+    HTML shows ``sub`` (the interval) under ``text``; text outputs (JSON,
+    Markdown, terminal) read ``str(cell)``, ``"value [low, high]"``. Built from
+    the numbers at render time, so nothing is parsed back out of a string.
+
+    Examples
+    --------
+    >>> str(Cell("0.785", "[0.407, 1.000]")), str(Cell("n/a"))
+    ('0.785 [0.407, 1.000]', 'n/a')
+    """
+
+    text: str
+    sub: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.text} {self.sub}" if self.sub else self.text
+
+
+def plain_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Table records with every :class:`Cell` written out as text (for JSON)."""
+    return [{k: str(v) if isinstance(v, Cell) else v for k, v in r.items()} for r in records]

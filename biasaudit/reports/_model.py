@@ -20,6 +20,7 @@ from biasaudit.metrics._verdicts import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, 
 from biasaudit.regulations import DATA_TYPES, audit_dates, legal_role, ll144_gaps
 from biasaudit.reports._chartset import charts_for
 from biasaudit.reports._format import (
+    Cell,
     finite,
     group_label,
     pct,
@@ -436,16 +437,15 @@ def _error_rates(result: Any) -> dict[str, Any] | None:
 
 
 # -- optional sections (ranking, counterfactual) -------------------------------------
-_VALUE_AND_INTERVAL = re.compile(r"^(\S+) (\[[^\]]*\])$")
 _NUMBER_LIKE = re.compile(r"^(n/a|[-+]?\d)")
 
 
 def _generic_table(
     frame: Any, section: str, i: int, caption: str, intervals: bool = False
 ) -> Table:
-    """A table from records; with ``intervals``, a cell "value [low, high]" shows its
-    interval under the value (as the audit's own tables do), and a column whose cells
-    all read as numbers is aligned as numbers."""
+    """A table from records: a :class:`Cell` shows its interval under its value (as the
+    audit's own tables do); with ``intervals``, a column whose cells all read as
+    numbers is aligned as numbers."""
     frame = pd.DataFrame(frame)
     columns = [(str(c), pd.api.types.is_numeric_dtype(frame[c])) for c in frame.columns]
     if intervals:
@@ -455,15 +455,10 @@ def _generic_table(
         ]
     rows = []
     for _, row in frame.iterrows():
-        values = [ratio(v) if isinstance(v, float) else str(v) for v in row]
-        cells = [_interval_cell(v) if intervals else _cell(v) for v in values[1:]]
-        rows.append({"header": values[0], "cells": cells, "cls": ""})
+        values = [ratio(v) if isinstance(v, float) else v for v in row]
+        cells = [_cell(v.text, sub=v.sub) if isinstance(v, Cell) else _cell(v) for v in values[1:]]
+        rows.append({"header": str(values[0]), "cells": cells, "cls": ""})
     return Table(id=f"{section}-table-{i}", caption=caption, columns=columns, rows=rows)
-
-
-def _interval_cell(text: str) -> dict[str, str]:
-    match = _VALUE_AND_INTERVAL.match(text)
-    return _cell(match.group(1), sub=match.group(2)) if match else _cell(text)
 
 
 def optional_sections(result: Any) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from biasaudit.ranking._section import section_data
-from biasaudit.reports._format import align, fmt_num, fmt_p
+from biasaudit.reports._format import Cell, align, fmt_num, fmt_p, plain_records
 from biasaudit.results._audit import is_ranking_section
 from biasaudit.results._ranking import RankingResult
 
@@ -38,15 +38,15 @@ def _pct(value: Any) -> str:
     return "n/a" if _num(value) == "n/a" else f"{100 * float(value):.1f}%"
 
 
-def _with_ci(row: pd.Series | None, fmt: Any = _num) -> str:
-    """``value [low, high]``; the interval is left out when undefined."""
+def _with_ci(row: pd.Series | None, fmt: Any = _num) -> Cell:
+    """The value with its interval ``[low, high]``; the interval is left out when undefined."""
     if row is None:
-        return "n/a"
+        return Cell("n/a")
     text = fmt(row["value"])
     low, high = row["ci_low"], row["ci_high"]
     if text != "n/a" and _num(low) != "n/a" and _num(high) != "n/a":
-        text += f" [{fmt(low)}, {fmt(high)}]"
-    return text
+        return Cell(text, f"[{fmt(low)}, {fmt(high)}]")
+    return Cell(text)
 
 
 def _p(value: Any) -> str:
@@ -199,7 +199,8 @@ def with_tables(section: dict[str, Any]) -> dict[str, Any]:
         if key != "tables":
             out[key] = value
         if key == "metrics":
-            out["tables"] = ranking_tables(section)
+            tables = ranking_tables(section)
+            out["tables"] = {caption: plain_records(rows) for caption, rows in tables.items()}
     return out
 
 
