@@ -21,6 +21,7 @@ from biasaudit import _errors as E
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual import name_swap_audit, rank_swap_audit
 from biasaudit.matchers import MatcherError
+from biasaudit.reports import section_tables
 from biasaudit.synth import first_names, make_pool
 
 sys.path.insert(0, str(Path(__file__).parent / "matchers"))
@@ -214,6 +215,12 @@ def test_section_json_html_schema_and_determinism(pool, tmp_path: Path) -> None:
     result = name_swap_audit(pool, **kwargs)
     section = result.sections["counterfactual"]
     assert section["kind"] == "counterfactual" and section["design"] == "score"
+    assert "tables" not in section  # numbers only; the tables are rendered from them
+    section = {**section, "tables": section_tables(result, "counterfactual")}
+    assert (
+        section_tables(result, "counterfactual")
+        == (result.to_dict()["sections"]["counterfactual"]["tables"])
+    )
     assert list(section["tables"]) == [
         "Paired score differences by race (reference: White)",
         "Paired score differences by sex (reference: Male)",
@@ -225,7 +232,10 @@ def test_section_json_html_schema_and_determinism(pool, tmp_path: Path) -> None:
     text = result.to_json()
     jsonschema.validate(json.loads(text), json.loads(SCHEMA.read_text()))
     again = biasaudit.AuditResult.from_json(text)
-    assert again.sections["counterfactual"] == json.loads(json.dumps(section))
+    assert again.sections["counterfactual"] == json.loads(
+        json.dumps(result.sections["counterfactual"])
+    )
+    assert again.to_dict()["sections"]["counterfactual"] == json.loads(json.dumps(section))
     stamp = re.compile(r'"timestamp": "[^"]*"')
     second = name_swap_audit(pool, **kwargs).to_json()
     assert stamp.sub("", text) == stamp.sub("", second)

@@ -11,7 +11,7 @@ from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
 from biasaudit.cli._reports import add_report_options, audit_metadata, write_reports
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual import name_swap_audit, rank_swap_audit
-from biasaudit.counterfactual._format import section_text
+from biasaudit.reports._counterfactual_tables import section_text
 
 __all__ = ["register"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["interval", "num", "pct", "pct_interval", "pval", "section_text", "signed"]
+__all__ = ["interval", "num", "pct", "pct_interval", "pval", "signed"]
 
 DASH = "—"
 
@@ -81,37 +81,3 @@ def pval(p: Any) -> str:
 def joined(*parts: str) -> str:
     """Non-empty parts separated by a space."""
     return " ".join(p for p in parts if p)
-
-
-def _align(rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
-
-
-def section_text(section: dict[str, Any]) -> str:
-    """The section's tables and notes as aligned plain text (what the CLI prints).
-
-    Examples
-    --------
-    >>> print(section_text({"design": "score", "tables": {"T": [{"group": "A", "n": 3}]},
-    ...                     "notes": ["A note."]}), end="")
-    Counterfactual audit (score design)
-    <BLANKLINE>
-    T
-    group  n
-    A      3
-    <BLANKLINE>
-    - A note.
-    """
-    lines = [f"Counterfactual audit ({section.get('design', '?')} design)"]
-    for caption, records in section.get("tables", {}).items():
-        if not records:
-            continue
-        header = list(records[0])
-        rows = [header] + [[str(r.get(c, "")) for c in header] for r in records]
-        lines += ["", caption, *_align(rows)]
-    notes = section.get("notes", [])
-    if notes:
-        lines.append("")
-        lines += [f"- {n}" for n in notes]
-    return "\n".join(lines) + "\n"

@@ -257,73 +257,6 @@ def _verdict(record: dict[str, Any], alpha: float, n_min: int) -> str:
 
 
 # -- section ---------------------------------------------------------------------------------
-def _paired_rows(records: list[dict[str, Any]], attrs: list[str]) -> list[dict[str, str]]:
-    rows = []
-    for r in (r for r in records if r["attributes"] == attrs):
-        ref = r["is_reference"]
-        rows.append(
-            {
-                " × ".join(attrs): r["group"],
-                "resumes": str(r["n"]),
-                "mean score": F.num(r["mean_score"]),
-                "mean difference [95% t CI]": F.DASH
-                if ref
-                else F.joined(F.signed(r["mean_difference"]), F.interval(r["mean_ci"])),
-                "median difference [exact CI]": F.DASH
-                if ref
-                else F.joined(F.signed(r["median_difference"]), F.interval(r["median_ci"])),
-                "higher / lower / equal": F.DASH
-                if ref
-                else f"{r['higher']} / {r['lower']} / {r['equal']}",
-                "Wilcoxon p (adj.)": F.DASH if ref else F.pval(r["wilcoxon_p_adjusted"]),
-                "sign test p (adj.)": F.DASH if ref else F.pval(r["sign_p_adjusted"]),
-                "verdict": r["verdict"],
-            }
-        )
-    return rows
-
-
-def _flip_rows(flips: list[dict[str, Any]], label: str) -> list[dict[str, str]]:
-    rows = []
-    for f in flips:
-        ref, total = f["is_reference"], f["group"] == "any group"
-        rows.append(
-            {
-                label: f["group"],
-                "resumes": str(f["n"]),
-                "selected with this name": F.DASH
-                if total
-                else f"{f['selected']} ({F.pct(f['selected'] / f['n'] if f['n'] else None)})",
-                "flips vs reference [95% CI]": F.DASH
-                if ref
-                else F.joined(
-                    f"{f['flips']} ({F.pct(f['flip_rate'])})", F.pct_interval(f["flip_rate_ci"])
-                ),
-                "lost / gained": F.DASH if ref or total else f"{f['lost']} / {f['gained']}",
-                "McNemar p (adj.)": F.DASH if ref or total else F.pval(f["mcnemar_p_adjusted"]),
-            }
-        )
-    return rows
-
-
-def _tables(
-    records: list[dict[str, Any]],
-    flips: list[dict[str, Any]],
-    attributes: Sequence[str],
-    rule_text: str,
-) -> dict[str, list[dict[str, str]]]:
-    tables = {}
-    for subset in subsets(attributes):
-        attrs = [attributes[j] for j in subset]
-        ref = next(r["reference"] for r in records if r["attributes"] == attrs)
-        caption = f"Paired score differences by {' × '.join(attrs)} (reference: {ref})"
-        tables[caption] = _paired_rows(records, attrs)
-    if flips:
-        label = " × ".join(attributes)
-        tables[f"Selection flips with the name ({rule_text})"] = _flip_rows(flips, label)
-    return tables
-
-
 def _headline(records: list[dict[str, Any]], flips: list[dict[str, Any]], unit: str) -> str:
     """One sentence with the result: significant differences, largest gap, flips."""
     tested = [r for r in records if not r["is_reference"]]
@@ -410,7 +343,6 @@ def _section(
             "design": "score",
             "configuration": configuration,
             "counts": variants.counts,
-            "tables": _tables(records, flips, variants.attributes, context["rule_text"]),
             "notes": _notes(variants, context),
             "comparisons": records,
             "flips": flips,

@@ -299,64 +299,6 @@ def _per_job(frame, job_column, plan) -> list[dict]:
     return out
 
 
-def _conclusion(p: float, alpha: float) -> str:
-    if not np.isfinite(p):
-        return f"insufficient data (an expected count under {MIN_EXPECTED})"
-    return "rejected: shares differ" if p < alpha else "not rejected"
-
-
-def _tables(rows, positions, tests, per_job, plan, alpha) -> dict[str, list[dict[str, str]]]:
-    tables: dict[str, list[dict[str, str]]] = {}
-    for subset in subsets(plan.attributes):
-        attrs = [plan.attributes[j] for j in subset]
-        mine = [r for r in rows if r["attributes"] == attrs]
-        ref = next(r["group"] for r in mine if r["is_reference"])
-        caption = f"Ranked first, by {' × '.join(attrs)} (impact ratios against {ref})"
-        tables[caption] = [
-            {
-                " × ".join(attrs): r["group"],
-                "appearances": str(r["rankings"]),
-                "ranked first": str(r["ranked_first"]),
-                "rate [95% CI]": F.joined(F.pct(r["rate"]), F.pct_interval(r["rate_ci"])),
-                "impact ratio [95% CI]": F.joined(
-                    F.ratio(r["impact_ratio"]), F.ratio_interval(r["impact_ratio_ci"])
-                ),
-                "mean rank": f"{r['mean_rank']:.2f}",
-            }
-            for r in mine
-        ]
-    tables["Ranked first, by presented position"] = [
-        {
-            "position": str(r["position"]),
-            "rankings": str(r["rankings"]),
-            "ranked first": str(r["ranked_first"]),
-            "rate [95% CI]": F.joined(F.pct(r["rate"]), F.pct_interval(r["rate_ci"])),
-        }
-        for r in positions
-    ]
-    tables["Chi-square goodness-of-fit tests"] = [
-        {
-            "null hypothesis": t["test"],
-            "chi-square": F.num(t["statistic"]),
-            "df": str(t["df"]),
-            "p": F.pval(t["p_value"]),
-            "conclusion": _conclusion(t["p_value"], alpha),
-        }
-        for t in tests
-    ]
-    if per_job:
-        tables["Rate of being ranked first, by job"] = [
-            {
-                "job": j["job"],
-                "rankings": str(j["rankings"]),
-                **{g: F.pct(v) for g, v in j["rates"].items()},
-                "chi-square p": F.pval(j["p_value"]),
-            }
-            for j in per_job
-        ]
-    return tables
-
-
 def _headline(rows: list[dict], tests: list[dict], alpha: float) -> str:
     """One sentence: do first places differ across the crossed groups, and the extremes."""
     crossed = tests[-2]  # the last attribute table is the crossed one; then the position test
@@ -610,7 +552,6 @@ def rank_swap_audit(
             "design": "rank",
             "configuration": configuration,
             "counts": counts,
-            "tables": _tables(rows, positions, tests, per_job, plan, alpha),
             "notes": _notes(counts, configuration, context),
             "first_place": rows,
             "positions": positions,

@@ -19,6 +19,7 @@ from biasaudit.metrics._table import column_names
 from biasaudit.metrics._verdicts import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
 from biasaudit.regulations import DATA_TYPES, audit_dates, legal_role, ll144_gaps
 from biasaudit.reports._chartset import charts_for
+from biasaudit.reports._counterfactual_tables import counterfactual_tables
 from biasaudit.reports._format import (
     Cell,
     finite,
@@ -478,7 +479,9 @@ def optional_sections(result: Any) -> list[dict[str, Any]]:
             continue
         methods: list[str] = []
         if isinstance(value, dict):
-            frames = ranking_tables(value) if is_ranking_section(value) else value.get("tables", {})
+            frames = (
+                ranking_tables(value) if is_ranking_section(value) else counterfactual_tables(value)
+            )
             notes = list(value.get("notes", []))
             methods = [n for n in value.get("method_notes", []) if n in notes]
             notes = [n for n in notes if n not in methods]

@@ -14,8 +14,12 @@ from typing import Any
 import pandas as pd
 
 from biasaudit.ranking._section import section_data
+from biasaudit.reports._counterfactual_tables import (
+    is_counterfactual_section,
+    with_counterfactual_tables,
+)
 from biasaudit.reports._format import Cell, align, fmt_num, fmt_p, plain_records
-from biasaudit.results._audit import is_ranking_section
+from biasaudit.results._audit import AuditResult, is_ranking_section
 from biasaudit.results._ranking import RankingResult
 
 __all__ = [
@@ -23,6 +27,7 @@ __all__ = [
     "ranking_html",
     "ranking_tables",
     "ranking_text",
+    "section_tables",
     "section_with_tables",
     "with_tables",
 ]
@@ -311,8 +316,39 @@ def ranking_html(result: RankingResult) -> str:
 
 
 def json_sections(sections: dict[str, Any]) -> dict[str, Any]:
-    """An AuditResult's sections as the JSON carries them: the ranking's with its tables."""
-    return {
-        name: with_tables(value) if is_ranking_section(value) else value
-        for name, value in sections.items()
-    }
+    """An AuditResult's sections as the JSON carries them, with their readable tables."""
+    return {name: _with_readable_tables(value) for name, value in sections.items()}
+
+
+def _with_readable_tables(section: Any) -> Any:
+    if is_ranking_section(section):
+        return with_tables(section)
+    if is_counterfactual_section(section):
+        return with_counterfactual_tables(section)
+    return section
+
+
+def section_tables(result: AuditResult, name: str) -> dict[str, list[dict[str, Any]]]:
+    """The readable tables of one section of ``result`` (``"ranking"``, ``"counterfactual"``).
+
+    The sections hold numbers; these are the tables a report shows, rendered from
+    them, as records by caption (``pandas.DataFrame(records)`` makes a frame).
+
+    Raises
+    ------
+    KeyError
+        When the result has no section called ``name``.
+
+    Examples
+    --------
+    >>> import pandas as pd, biasaudit
+    >>> df = pd.DataFrame({"job": ["a"] * 4 + ["b"] * 4,
+    ...                    "sex": ["F", "M", "M", "F", "M", "F", "F", "M"],
+    ...                    "score": [0.1, 0.9, 0.8, 0.2, 0.9, 0.7, 0.3, 0.1]})
+    >>> result = biasaudit.audit(df, attributes=["sex"], score="score", job="job", top_k=2,
+    ...                          ranking={"k": 2, "n_bootstrap": 0})
+    >>> section_tables(result, "ranking")["Top-k selection: sex"][0]["Group"]
+    'F'
+    """
+    section = _with_readable_tables(result.sections[name])
+    return dict(section.get("tables", {})) if isinstance(section, dict) else {}

@@ -330,7 +330,8 @@ def _is_path(source: str | Path) -> bool:
 
 
 def _numbers_only(sections: dict[str, Any]) -> dict[str, Any]:
-    """Sections as results hold them: the JSON's rendered ranking tables are dropped.
+    """Sections as results hold them: the JSON's rendered ranking and counterfactual
+    tables are dropped.
 
     Reports render them again from the numbers, so a loaded result and the
     audit that wrote it hold the same data.
@@ -338,11 +339,16 @@ def _numbers_only(sections: dict[str, Any]) -> dict[str, Any]:
     return {
         name: (
             {k: v for k, v in value.items() if k != "tables"}
-            if is_ranking_section(value)
+            if is_ranking_section(value) or is_counterfactual_section(value)
             else value
         )
         for name, value in sections.items()
     }
+
+
+def is_counterfactual_section(value: Any) -> bool:
+    """Whether ``value`` is the section a name-swap or rank-swap audit attaches."""
+    return isinstance(value, dict) and value.get("kind") == "counterfactual" and "design" in value
 
 
 def is_ranking_section(value: Any) -> bool:
