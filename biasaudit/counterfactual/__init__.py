@@ -25,6 +25,7 @@ Examples
 (8, ('race', 'sex'))
 """
 
+from biasaudit.counterfactual._design import SIGNALS
 from biasaudit.counterfactual._paired import name_swap_audit
 from biasaudit.counterfactual._ranking import rank_swap_audit
 from biasaudit.counterfactual._signals import (
@@ -39,7 +40,7 @@ from biasaudit.counterfactual._stats import (
     median_interval,
     paired_statistics,
 )
-from biasaudit.counterfactual._variants import SIGNALS, Variants, make_variants
+from biasaudit.counterfactual._variants import Variants, make_variants
 
 __all__ = [
     "AFFINITY_LINES",

@@ -30,26 +30,21 @@ from biasaudit.counterfactual._common import (
     resolve_inputs,
     subsets,
 )
+from biasaudit.counterfactual._design import VARIANT_CONSTRAINTS, design
 from biasaudit.counterfactual._scoring import (
     describe_matcher,
     is_rank_mode,
     resolve_matcher,
     score_rows,
 )
+from biasaudit.counterfactual._sources import cross_jobs, prepare
 from biasaudit.counterfactual._stats import (
     STATS_CONSTRAINTS,
     flip_statistics,
     min_pairs,
     paired_statistics,
 )
-from biasaudit.counterfactual._variants import (
-    VARIANT_CONSTRAINTS,
-    Variants,
-    build,
-    cross_jobs,
-    design,
-    prepare,
-)
+from biasaudit.counterfactual._variants import Variants, build
 from biasaudit.decisions import make_rule
 from biasaudit.metrics.significance import CORRECTION, adjust_pvalues, wilson_interval
 

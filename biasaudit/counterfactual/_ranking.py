@@ -33,22 +33,16 @@ from biasaudit.counterfactual._common import (
     resolve_inputs,
     subsets,
 )
+from biasaudit.counterfactual._design import VARIANT_CONSTRAINTS, design
+from biasaudit.counterfactual._render import NameDrawer, matcher_columns, variant_frame
 from biasaudit.counterfactual._scoring import (
     describe_matcher,
     is_rank_mode,
     resolve_matcher,
     score_rows,
 )
+from biasaudit.counterfactual._sources import cross_jobs, prepare
 from biasaudit.counterfactual._stats import STATS_CONSTRAINTS
-from biasaudit.counterfactual._variants import (
-    VARIANT_CONSTRAINTS,
-    NameDrawer,
-    cross_jobs,
-    design,
-    matcher_columns,
-    prepare,
-    variant_frame,
-)
 from biasaudit.metrics.significance import katz_ratio_ci, wilson_interval
 
 __all__ = ["first_place_statistics", "goodness_of_fit", "rank_swap_audit", "rank_within"]
