@@ -12,7 +12,7 @@ from biasaudit.metrics._verdicts import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WI
 from biasaudit.reports._format import finite, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import md, md_table
-from biasaudit.reports._model import Table
+from biasaudit.reports._model_base import Table
 from biasaudit.results import AuditResult
 
 __all__ = ["compare_html", "compare_markdown", "compare_model"]

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from biasaudit.reports._html import utc_now
-from biasaudit.reports._model import Table, build_model
+from biasaudit.reports._model import build_model
+from biasaudit.reports._model_base import Table
 from biasaudit.results import AuditResult
 
 __all__ = ["md", "md_table", "to_markdown"]
