@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
-from biasaudit.gate._config import load_config
+from biasaudit.gate._config_load import load_config
 from biasaudit.gate._policy import evaluate_policy
 from biasaudit.gate._run import GateOutcome, run_gate, shown_path, update_baseline
 from biasaudit.reports import compare_html, to_html

@@ -33,9 +33,8 @@ from biasaudit.gate._config import (
     GateConfig,
     MatcherConfig,
     PoolConfig,
-    find_config,
-    load_config,
 )
+from biasaudit.gate._config_load import find_config, load_config
 from biasaudit.gate._metrics import GATE_METRICS, Bound
 from biasaudit.gate._outputs import junit_xml, summary_markdown
 from biasaudit.gate._policy import FAIL, INSUFFICIENT, PASS, Check, PolicyRules, evaluate_policy
