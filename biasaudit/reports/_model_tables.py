@@ -28,7 +28,7 @@ from biasaudit.reports._model_base import (
     table_groups,
 )
 
-__all__ = []
+__all__: list[str] = []  # private helpers of make_pool
 
 
 # -- summary ---------------------------------------------------------------------
