@@ -159,7 +159,7 @@ def test_default_draws_every_table_in_one_figure(study):
     assert [a.get_title(loc="left") for a in axes] == [
         "Impact ratio by group: race",
         "Impact ratio by group: sex",
-        "Impact ratio by group: race x sex",
+        "Impact ratio by group: race × sex",
     ]
     assert len({id(a.figure) for a in axes}) == 1
     assert [len(points(a)) for a in axes] == [2, 2, 4]

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from biasaudit.gate._policy import FAIL, INSUFFICIENT, PASS, Check
+from biasaudit.reports._format import DASH
 from biasaudit.reports._markdown import md
 
 __all__ = ["junit_xml", "summary_markdown"]
@@ -73,13 +74,13 @@ def junit_xml(outcome: Any) -> str:
 
 def _num(value: Any, digits: int = 3, sign: bool = False) -> str:
     if value is None:
-        return "–"
+        return DASH
     return f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
 
 
 def _interval(check: Check, sign: bool = False) -> str:
     if check.interval is None:
-        return "–"
+        return DASH
     low, high = check.interval
     return f"[{_num(low, sign=sign)}, {_num(high, sign=sign)}]"
 
@@ -102,8 +103,8 @@ def _policy_table(checks: list[Check], confidence: float) -> list[str]:
         _row(["---", "---", "---:", "---", "---:", "---:", "---"]),
     ]
     for c in checks:
-        p = f"{c.p_value:.3g}" if c.p_value is not None else "–"
-        n = str(c.n) if c.n is not None else "–"
+        p = f"{c.p_value:.3g}" if c.p_value is not None else DASH
+        n = str(c.n) if c.n is not None else DASH
         cells = [c.rule, c.label, _num(c.value), _interval(c), n, p, _outcome_word(c)]
         lines.append(_row([md(x) for x in cells]))
     return [*lines, ""]
@@ -134,7 +135,7 @@ def _regression_table(checks: list[Check], confidence: float) -> list[str]:
             _num(d.get("candidate")),
             _num(d.get("regression"), sign=True),
             _interval(c, sign=True),
-            f"{c.threshold:g}" if c.threshold is not None else "–",
+            f"{c.threshold:g}" if c.threshold is not None else DASH,
             _outcome_word(c),
         ]
         lines.append(_row([md(x) for x in cells]))

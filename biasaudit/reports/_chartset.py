@@ -20,7 +20,7 @@ from biasaudit.reports._charts import (
     interval_chart,
     score_distribution_chart,
 )
-from biasaudit.reports._format import group_label, pct, ratio
+from biasaudit.reports._format import INTERSECTION, group_label, pct, ratio
 
 __all__ = [
     "RATIO_LINES",
@@ -297,7 +297,7 @@ def charts_for(result: Any, ctx: dict[str, Any]) -> list[dict[str, Any]]:
     names = column_names(METRICS[ctx["primary"]])
     groups = []
     for i, table in enumerate(result.tables):
-        attr = " × ".join(table["attribute"])
+        attr = INTERSECTION.join(table["attribute"])
         charts = [
             _ratio_chart(result, table, i, names, attr),
             _rate_chart(result, table, i, names, attr, ctx["rate_word"]),

@@ -9,7 +9,7 @@ from typing import Any
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
 from biasaudit.metrics._verdicts import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
-from biasaudit.reports._format import finite, group_label, pct, ratio
+from biasaudit.reports._format import DASH, INTERSECTION, finite, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import md, md_table
 from biasaudit.reports._model_base import Table
@@ -78,8 +78,8 @@ def _combo_table(attrs: tuple, keys: list, base: dict, cand: dict, i: int, names
             ratio(get(b, names["ratio"])),
             ratio(get(c, names["ratio"])),
             _delta(get(b, names["ratio"]), get(c, names["ratio"]), 1, "", 3),
-            get(b, "verdict") or "–",
-            get(c, "verdict") or "–",
+            get(b, "verdict") or DASH,
+            get(c, "verdict") or DASH,
             words,
         ]
         rows.append(
@@ -89,7 +89,7 @@ def _combo_table(attrs: tuple, keys: list, base: dict, cand: dict, i: int, names
                 "cls": cls,
             }
         )
-    label = " × ".join(attrs)
+    label = INTERSECTION.join(attrs)
     return Table(
         id=f"compare-table-{i}",
         caption=f"Baseline and candidate by group: {label}",
@@ -191,7 +191,7 @@ def _side(name: str, result: AuditResult) -> dict[str, Any]:
     prov = result.provenance
     return {
         "name": name,
-        "title": (prov.get("metadata") or {}).get("title") or "–",
+        "title": (prov.get("metadata") or {}).get("title") or DASH,
         "source": str(prov["input"].get("source")),
         "sha256": str(prov["input"].get("sha256")),
         "rows": prov["rows"]["total"],

@@ -15,7 +15,7 @@ import numpy as np
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual._common import subsets
 from biasaudit.counterfactual._ranking import MIN_EXPECTED
-from biasaudit.reports._format import align, plain_records
+from biasaudit.reports._format import INTERSECTION, align, plain_records
 from biasaudit.results._audit import is_counterfactual_section
 
 __all__ = [
@@ -63,7 +63,7 @@ def _paired_rows(records: list[dict[str, Any]], attrs: list[str]) -> list[dict[s
         ref = r["is_reference"]
         rows.append(
             {
-                " × ".join(attrs): r["group"],
+                INTERSECTION.join(attrs): r["group"],
                 "resumes": str(r["n"]),
                 "mean score": F.num(r["mean_score"]),
                 "mean difference [95% t CI]": F.DASH
@@ -119,7 +119,7 @@ def _score_tables(
         caption = f"Paired score differences by {' × '.join(attrs)} (reference: {ref})"
         tables[caption] = _paired_rows(records, attrs)
     if flips:
-        label = " × ".join(attributes)
+        label = INTERSECTION.join(attributes)
         tables[f"Selection flips with the name ({rule_text})"] = _flip_rows(flips, label)
     return tables
 
@@ -146,7 +146,7 @@ def _rank_tables(
         caption = f"Ranked first, by {' × '.join(attrs)} (impact ratios against {ref})"
         tables[caption] = [
             {
-                " × ".join(attrs): r["group"],
+                INTERSECTION.join(attrs): r["group"],
                 "appearances": str(r["rankings"]),
                 "ranked first": str(r["ranked_first"]),
                 "rate [95% CI]": F.joined(F.pct(r["rate"]), F.pct_interval(r["rate_ci"])),

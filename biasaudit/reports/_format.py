@@ -10,6 +10,9 @@ from biasaudit.metrics._verdicts import ADVERSE, COMPARISON, INSUFFICIENT, NOT_S
 from biasaudit.metrics._verdicts import SIGNIFICANT_WITHIN as WITHIN
 
 __all__ = [
+    "DASH",
+    "INTERSECTION",
+    "MISSING",
     "Cell",
     "align",
     "finite",
@@ -23,6 +26,16 @@ __all__ = [
     "ratio_ci",
     "verdict_class",
 ]
+
+#: The one glyph for a number that is undefined (a rate of an empty group, say).
+MISSING = "n/a"
+#: The one glyph for a cell with nothing to show by design (the comparison group's own
+#: test, an empty list); the counterfactual tables use the same character.
+DASH = "—"
+
+#: How reports join the attributes of an intersection ("race × sex"). The JSON and the
+#: group frames keep " x " (their contract), which the plot API also accepts.
+INTERSECTION = " × "
 
 #: Verdict -> CSS class and the short word shown beside it (never colour alone).
 _CLASSES = {
@@ -95,7 +108,7 @@ def fmt_ci(ci: Any, digits: int = 3) -> str:
 def fmt_p(p: Any) -> str:
     """A p-value, with ``<0.001`` for tiny ones."""
     if p is None or (isinstance(p, float) and not math.isfinite(p)):
-        return "-"
+        return DASH
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
+from biasaudit.reports._format import INTERSECTION
 
 __all__ = ["Table", "table_groups"]
 
@@ -39,7 +40,7 @@ def table_groups(result: Any, table: dict[str, Any]) -> pd.DataFrame:
 
 
 def _attr_label(attrs: Any) -> str:
-    return " × ".join(str(a) for a in attrs)
+    return INTERSECTION.join(str(a) for a in attrs)
 
 
 _ROLE_TITLES = {

@@ -9,6 +9,8 @@ import pandas as pd
 
 from biasaudit.reports._counterfactual_tables import counterfactual_tables
 from biasaudit.reports._format import (
+    DASH,
+    INTERSECTION,
     Cell,
     ratio,
     ratio_ci,
@@ -120,12 +122,12 @@ def _appendix(result: Any) -> Table:
 
 def _plain(value: Any) -> str:
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, list) for v in value):
-        return "; ".join(" × ".join(map(str, v)) for v in value)
+        return "; ".join(INTERSECTION.join(map(str, v)) for v in value)
     if isinstance(value, dict):
-        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or "–"
+        return "; ".join(f"{k}: {_plain(v)}" for k, v in value.items()) or DASH
     if isinstance(value, (list, tuple)):
-        return ", ".join(_plain(v) for v in value) or "–"
-    return "–" if value is None else str(value)
+        return ", ".join(_plain(v) for v in value) or DASH
+    return DASH if value is None else str(value)
 
 
 def provenance_items(result: Any, generated_at: str) -> list[tuple[str, str]]:

@@ -10,6 +10,7 @@ import pandas as pd
 from biasaudit.metrics._verdicts import ADVERSE, INSUFFICIENT, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
 from biasaudit.regulations import DATA_TYPES, audit_dates, legal_role, ll144_gaps
 from biasaudit.reports._format import (
+    DASH,
     finite,
     group_label,
     pct,
@@ -198,12 +199,12 @@ def _ll144(result: Any, ctx: dict[str, Any], now: _dt.datetime) -> dict[str, Any
 # -- EEOC ------------------------------------------------------------------------
 def _p(value: Any) -> str:
     if not finite(value):
-        return "–"
+        return DASH
     return "< 0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _pair(a: Any, b: Any) -> str:
-    return "–" if not (finite(a) or finite(b)) else f"{_p(a)} / {_p(b)}"
+    return DASH if not (finite(a) or finite(b)) else f"{_p(a)} / {_p(b)}"
 
 
 def _flip(value: Any) -> str:
@@ -211,7 +212,7 @@ def _flip(value: Any) -> str:
         return "holds"
     if value is False:
         return "flips"
-    return "–"
+    return DASH
 
 
 def _eeoc_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]) -> Table:
@@ -239,14 +240,14 @@ def _eeoc_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any])
             _cell(int(row["selected"] if selection else row.get("above_median", 0))),
             _cell(pct(row[names["value"]]), sub=pct_ci(row[names["ci"]])),
             _cell(ratio(row[names["ratio"]]), sub=ratio_ci(row[names["ratio_ci"]])),
-            _cell(f"{z:.2f}" if finite(z) else "–"),
+            _cell(f"{z:.2f}" if finite(z) else DASH),
             _cell(_pair(row.get(names["p"]), row.get(names["p_adjusted"]))),
         ]
         if selection:
             short = row.get("shortfall")
             cells += [
                 _cell(_pair(row.get("fisher_p"), row.get("fisher_midp"))),
-                _cell(f"{short:.1f}" if finite(short) else "–"),
+                _cell(f"{short:.1f}" if finite(short) else DASH),
                 _cell(_flip(row.get("flip_flop"))),
             ]
         cells.append(_cell(f"{word}: {row['verdict']}", f"verdict {cls}"))
@@ -276,7 +277,7 @@ def _strata_table(result: Any, table: dict[str, Any], i: int) -> Table | None:
     for _, row in rows.iterrows():
         odds = row.get("mh_odds_ratio")
         cells = [
-            _cell(f"{odds:.2f}" if finite(odds) else "–"),
+            _cell(f"{odds:.2f}" if finite(odds) else DASH),
             _cell(_p(row.get("cmh_p_value"))),
             _cell(_p(row.get("breslow_day_p"))),
         ]

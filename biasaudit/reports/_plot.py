@@ -54,6 +54,7 @@ from biasaudit.reports._chartset import (
     exposure_rows,
     interval_rows,
 )
+from biasaudit.reports._format import INTERSECTION
 from biasaudit.results import AuditResult
 from biasaudit.results._ranking import RankingResult
 
@@ -361,10 +362,10 @@ class AuditPlots:
         tables = self._tables()
         chosen = _pick(tables, attribute, "audit")
         data = [build(self._result.tables[i]) for i in chosen]
-        names = [_label(tables[i]) for i in chosen]
+        names = [_label(tables[i]) for i in chosen]  # as attribute= accepts them
         axes = _axes(ax, names, [_interval_height(len(d.labels)) for d in data])
         for one, i, rows in zip(axes, chosen, data):
-            draw(one, _label(tables[i]), rows)
+            draw(one, INTERSECTION.join(tables[i]), rows)
         return _result(axes, attribute)
 
     def impact_ratios(

@@ -18,7 +18,7 @@ from biasaudit.reports._counterfactual_tables import (
     is_counterfactual_section,
     with_counterfactual_tables,
 )
-from biasaudit.reports._format import Cell, align, fmt_num, fmt_p, plain_records
+from biasaudit.reports._format import DASH, Cell, align, fmt_num, fmt_p, plain_records
 from biasaudit.results._audit import AuditResult, is_ranking_section
 from biasaudit.results._ranking import RankingResult
 
@@ -245,8 +245,8 @@ def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> 
                     str(k),
                     _ci_text(rate, _pct),
                     _ci_text(rows.get((attribute, group, "impact_ratio", k)), fmt_num),
-                    fmt_num(odds["value"], 2) if odds else "-",
-                    fmt_p(odds["p_value"]) if odds else "-",
+                    fmt_num(odds["value"], 2) if odds else DASH,
+                    fmt_p(odds["p_value"]) if odds else DASH,
                 ]
             )
     return align(table)
@@ -258,7 +258,7 @@ def _exposure_lines(section: dict[str, Any], attribute: str, groups: list[str]) 
     table = [["group", "exposure [95% CI]", "exposure ratio [95% CI]", "rND [95% CI]", "FA*IR"]]
     for group in groups:
         summary = fair.get(group)
-        failing = f"{summary['failing']} of {summary['tested']} jobs fail" if summary else "-"
+        failing = f"{summary['failing']} of {summary['tested']} jobs fail" if summary else DASH
         table.append(
             [
                 group,
