@@ -10,7 +10,7 @@ from typing import Any
 
 from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
-from biasaudit.results import load_result
+from biasaudit.results import AuditResult, load_result
 
 __all__ = ["add_report_options", "audit_metadata", "register", "write_reports"]
 
@@ -92,7 +92,7 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
     return out or None
 
 
-def write_reports(result: Any, args: argparse.Namespace) -> None:
+def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
     """Write the reports the options ask for."""
 
     title = getattr(args, "title", None)

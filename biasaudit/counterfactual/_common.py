@@ -14,6 +14,7 @@ from biasaudit import _errors as E
 from biasaudit.counterfactual import _messages as M
 from biasaudit.matchers._engine import to_pandas
 from biasaudit.matchers._jobs import load_jobs
+from biasaudit.results import AuditResult
 
 __all__ = ["Inputs", "attach", "parse_reference", "resolve_inputs"]
 
@@ -146,7 +147,7 @@ def subsets(attributes: Sequence[str]) -> list[tuple[int, ...]]:
     return alone if len(attributes) == 1 else [*alone, tuple(range(len(attributes)))]
 
 
-def attach(result: Any, section: dict[str, Any]) -> Any:
+def attach(result: AuditResult, section: dict[str, Any]) -> AuditResult:
     """The audit result with the counterfactual section attached (a new frozen object)."""
     sections = {**(result.sections or {}), "counterfactual": section}
     return dataclasses.replace(result, sections=sections)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from biasaudit import _errors as E
 from biasaudit.gate import _messages as M
+from biasaudit.results import AuditResult
 
 __all__ = ["RECORDS_FORMAT", "Records", "pool_identity"]
 
@@ -209,7 +210,7 @@ class Records:
         )
 
     @classmethod
-    def of(cls, result: Any, which: str) -> Records:
+    def of(cls, result: AuditResult, which: str) -> Records:
         """The records inside a result, or a clear error naming ``which`` audit."""
         data = ((result.sections or {}).get("gate") or {}).get("records")
         if not isinstance(data, dict):

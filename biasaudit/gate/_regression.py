@@ -54,6 +54,7 @@ from biasaudit.gate._policy import (
 )
 from biasaudit.gate._policy import _insufficiency as insufficiency
 from biasaudit.gate._records import Records, pairing_problems
+from biasaudit.results import AuditResult
 from biasaudit.results._audit import _row_counts as _result_row_counts
 
 __all__ = ["Comparison", "RegressionSettings", "compare_results"]
@@ -134,7 +135,9 @@ class Comparison:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def _metrics(candidate: Any, settings: RegressionSettings, rules: PolicyRules) -> list[GateMetric]:
+def _metrics(
+    candidate: AuditResult, settings: RegressionSettings, rules: PolicyRules
+) -> list[GateMetric]:
     names = list(settings.metrics) or list(dict.fromkeys(b.metric for b in rules.bounds))
     if not names:
         primary = candidate.primary_metric
@@ -168,7 +171,7 @@ def _rule_text(metric: str, settings: RegressionSettings) -> str:
 
 
 def _screen(
-    baseline: Any,
+    baseline: AuditResult,
     base_groups: dict[tuple, GroupRef],
     metric: GateMetric,
     ref: GroupRef,
@@ -206,7 +209,10 @@ def _masks(records: Records, pending: _Pending) -> tuple[np.ndarray, tuple[np.nd
 
 
 def _paired(
-    baseline: Any, candidate: Any, pending: list[_Pending], settings: RegressionSettings
+    baseline: AuditResult,
+    candidate: AuditResult,
+    pending: list[_Pending],
+    settings: RegressionSettings,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
     base, cand = Records.of(baseline, "baseline"), Records.of(candidate, "candidate")
     problems = pairing_problems(base, cand)
@@ -323,8 +329,8 @@ def _outcome(
     }
 )
 def compare_results(
-    baseline: Any,
-    candidate: Any,
+    baseline: AuditResult,
+    candidate: AuditResult,
     settings: RegressionSettings | None = None,
     rules: PolicyRules | None = None,
     *,

@@ -21,6 +21,7 @@ from biasaudit.reports._charts import (
     score_distribution_chart,
 )
 from biasaudit.reports._format import INTERSECTION, group_label, pct, ratio
+from biasaudit.results import AuditResult
 
 __all__ = [
     "RATIO_LINES",
@@ -57,14 +58,14 @@ class IntervalRows:
     left_out: list[str]
 
 
-def table_rows(result: Any, table: dict[str, Any]) -> Any:
+def table_rows(result: AuditResult, table: dict[str, Any]) -> Any:
     """The rows of ``result.groups`` that belong to one table (attribute combination)."""
     frame = result.groups
     return frame[[list(a) == list(table["attribute"]) for a in frame["attribute"]]]
 
 
 def interval_rows(
-    result: Any,
+    result: AuditResult,
     table: dict[str, Any],
     value: str,
     ci: str,
@@ -193,7 +194,7 @@ def _column_word(column: str) -> str:
     return "" if words == "impact ratio" else f" ({words})"
 
 
-def _ratio_chart(result: Any, table: dict, i: int, names: dict, attr: str) -> Chart:
+def _ratio_chart(result: AuditResult, table: dict, i: int, names: dict, attr: str) -> Chart:
     rows = interval_rows(
         result, table, names["ratio"], names["ratio_ci"], metric=names["value"], drop_excluded=True
     )
@@ -223,7 +224,9 @@ def _ratio_chart(result: Any, table: dict, i: int, names: dict, attr: str) -> Ch
     )
 
 
-def _rate_chart(result: Any, table: dict, i: int, names: dict, attr: str, word: str) -> Chart:
+def _rate_chart(
+    result: AuditResult, table: dict, i: int, names: dict, attr: str, word: str
+) -> Chart:
     rows = interval_rows(
         result, table, names["value"], names["ci"], metric=names["value"], drop_excluded=False
     )
@@ -291,7 +294,7 @@ def _score_charts(hists: dict[str, Any]) -> list[Chart]:
     return out
 
 
-def charts_for(result: Any, ctx: dict[str, Any]) -> list[dict[str, Any]]:
+def charts_for(result: AuditResult, ctx: dict[str, Any]) -> list[dict[str, Any]]:
     """Chart groups: impact ratios, rates, score charts when histograms exist, and
     exposure ratios when the result has a ranking section."""
     names = column_names(METRICS[ctx["primary"]])

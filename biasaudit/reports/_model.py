@@ -21,12 +21,13 @@ from biasaudit.reports._model_tables import (
     _strata_table,
     _summary,
 )
+from biasaudit.results import AuditResult
 
 __all__ = ["build_model"]
 
 
 # -- the whole model ----------------------------------------------------------------------
-def _context(result: Any) -> dict[str, Any]:
+def _context(result: AuditResult) -> dict[str, Any]:
     primary, names = _primary(result)
     config = result.provenance["configuration"]
     correction = config["multiple_testing"]["method"]
@@ -44,7 +45,7 @@ def _context(result: Any) -> dict[str, Any]:
 
 
 def build_model(
-    result: Any,
+    result: AuditResult,
     *,
     title: str | None = None,
     generated_at: _dt.datetime | None = None,

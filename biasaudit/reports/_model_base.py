@@ -9,6 +9,7 @@ import pandas as pd
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
 from biasaudit.reports._format import INTERSECTION
+from biasaudit.results import AuditResult
 
 __all__ = ["Table", "table_groups"]
 
@@ -32,7 +33,7 @@ def _cell(text: Any, cls: str = "", sub: str = "") -> dict[str, str]:
     return {"text": str(text), "cls": cls, "sub": sub}
 
 
-def table_groups(result: Any, table: dict[str, Any]) -> pd.DataFrame:
+def table_groups(result: AuditResult, table: dict[str, Any]) -> pd.DataFrame:
     """The group rows of one attribute combination."""
     frame = result.groups
     mask = [list(a) == list(table["attribute"]) for a in frame["attribute"]]
@@ -57,7 +58,7 @@ def _heading(role: str, attrs: Any) -> str:
     return title if label.lower() == title.lower() else f"{title}: {label}"
 
 
-def _primary(result: Any) -> tuple[str, dict[str, str]]:
+def _primary(result: AuditResult) -> tuple[str, dict[str, str]]:
     primary = result.primary_metric
     return primary, column_names(METRICS[primary])
 

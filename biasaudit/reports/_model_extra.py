@@ -18,6 +18,7 @@ from biasaudit.reports._format import (
 from biasaudit.reports._model_base import Table, _cell
 from biasaudit.reports._model_tables import _p
 from biasaudit.reports._ranking_tables import ranking_tables
+from biasaudit.results import AuditResult
 from biasaudit.results._audit import is_ranking_section
 
 __all__ = ["optional_sections", "provenance_items"]
@@ -47,7 +48,7 @@ def _generic_table(
     return Table(id=f"{section}-table-{i}", caption=caption, columns=columns, rows=rows)
 
 
-def optional_sections(result: Any) -> list[dict[str, Any]]:
+def optional_sections(result: AuditResult) -> list[dict[str, Any]]:
     """Ranking and counterfactual sections, when the result carries them.
 
     ``result.sections["ranking"]`` or ``["counterfactual"]`` (or an attribute of
@@ -81,7 +82,7 @@ def optional_sections(result: Any) -> list[dict[str, Any]]:
 
 
 # -- appendix and provenance -------------------------------------------------------------
-def _appendix(result: Any) -> Table:
+def _appendix(result: AuditResult) -> Table:
     frame = result.to_frame()
     columns = [
         ("Attribute", False),
@@ -130,7 +131,7 @@ def _plain(value: Any) -> str:
     return DASH if value is None else str(value)
 
 
-def provenance_items(result: Any, generated_at: str) -> list[tuple[str, str]]:
+def provenance_items(result: AuditResult, generated_at: str) -> list[tuple[str, str]]:
     """(label, value) pairs of the provenance, in reading order."""
     prov = result.provenance
     config = prov["configuration"]

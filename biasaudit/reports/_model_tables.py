@@ -28,6 +28,7 @@ from biasaudit.reports._model_base import (
     _heading,
     table_groups,
 )
+from biasaudit.results import AuditResult
 
 __all__: list[str] = []  # private helpers of make_pool
 
@@ -61,7 +62,7 @@ def _finding_sentence(row: pd.Series, ref: pd.Series | None, ctx: dict[str, Any]
     return text
 
 
-def _summary(result: Any, ctx: dict[str, Any]) -> dict[str, Any]:
+def _summary(result: AuditResult, ctx: dict[str, Any]) -> dict[str, Any]:
     groups = result.groups
     verdicts = list(groups["verdict"])
     failing = [v == ADVERSE for v in verdicts]
@@ -104,7 +105,7 @@ def _summary(result: Any, ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- Local Law 144 -----------------------------------------------------------------
-def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]) -> Table:
+def _ll144_table(result: AuditResult, table: dict[str, Any], i: int, ctx: dict[str, Any]) -> Table:
     names = ctx["names"]
     scoring = ctx["primary"] == "selection_rate" and "scoring_rate" in result.groups
     count_col = "selected" if ctx["primary"] == "selection_rate" else "above_median"
@@ -161,7 +162,7 @@ def _ll144_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]
     )
 
 
-def _ll144(result: Any, ctx: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
+def _ll144(result: AuditResult, ctx: dict[str, Any], now: _dt.datetime) -> dict[str, Any]:
     prov, meta = result.provenance, ctx["metadata"]
     tables = [_ll144_table(result, t, i, ctx) for i, t in enumerate(result.tables)]
     roles = {t["role"] for t in tables}
@@ -215,7 +216,7 @@ def _flip(value: Any) -> str:
     return DASH
 
 
-def _eeoc_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any]) -> Table:
+def _eeoc_table(result: AuditResult, table: dict[str, Any], i: int, ctx: dict[str, Any]) -> Table:
     names = ctx["names"]
     rows = table_groups(result, table)
     selection = ctx["primary"] == "selection_rate"
@@ -263,7 +264,7 @@ def _eeoc_table(result: Any, table: dict[str, Any], i: int, ctx: dict[str, Any])
     )
 
 
-def _strata_table(result: Any, table: dict[str, Any], i: int) -> Table | None:
+def _strata_table(result: AuditResult, table: dict[str, Any], i: int) -> Table | None:
     rows = table_groups(result, table)
     if not result.provenance["rows"].get("jobs") or "cmh_p_value" not in rows:
         return None
@@ -301,7 +302,7 @@ _ERROR_METRICS = (
 )
 
 
-def _error_table(result: Any, table: dict[str, Any], i: int) -> Table:
+def _error_table(result: AuditResult, table: dict[str, Any], i: int) -> Table:
     rows = table_groups(result, table)
     columns = [("Group", False), ("n", True), ("Qualified", True)]
     columns += [(f"{title} [95% CI]", True) for _, title in _ERROR_METRICS]
@@ -338,7 +339,7 @@ _SUMMARY_ROWS = (
 )
 
 
-def _criteria_table(result: Any) -> Table:
+def _criteria_table(result: AuditResult) -> Table:
     columns = [("Criterion", False)]
     columns += [(f"{_attr_label(t['attribute'])}: diff. / ratio", True) for t in result.tables]
     rows = []
@@ -357,7 +358,7 @@ def _criteria_table(result: Any) -> Table:
     )
 
 
-def _error_rates(result: Any) -> dict[str, Any] | None:
+def _error_rates(result: AuditResult) -> dict[str, Any] | None:
     if "true_positive_rate" not in result.groups:
         return None
     ranges = []
