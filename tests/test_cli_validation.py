@@ -52,3 +52,28 @@ def test_confidence_flag_reaches_the_audit(tmp_path) -> None:
         == 0
     )
     assert '"confidence": 0.9' in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (
+            ["--n", "-5"],
+            "--n must be an integer >= 1; got -5. Pass the number of candidates, e.g. --n 10_000.",
+        ),
+        (
+            ["--n", "100", "--jobs", "0"],
+            "--jobs must be an integer >= 1; got 0. Pass e.g. --jobs 3.",
+        ),
+        (
+            ["--n", "100", "--selection-rate", "2"],
+            "--selection-rate must be a number in (0, 1); got 2.0. Pass e.g. --selection-rate 0.3.",
+        ),
+    ],
+)
+def test_every_subcommand_words_range_errors_with_its_flags(flags, message, tmp_path, capsys):
+    """The catalogue's message about a Python parameter names the subcommand's flag."""
+    code = main(["synth", *flags, "--out", str(tmp_path / "pool.csv"), "--quiet"])
+    assert code == 2
+    assert capsys.readouterr().err == f"biasaudit: error: {message}\n"
+    assert not (tmp_path / "pool.csv").exists()

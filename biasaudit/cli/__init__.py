@@ -7,6 +7,7 @@ Expected input problems print one message to stderr, without a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -263,6 +264,39 @@ def _show_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> Non
     sys.stderr.write(f"biasaudit: warning: {message}\n")
 
 
+def flag_names(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Each option's destination (the Python parameter) and its flag, for one subcommand."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    actions = sub.choices[command]._actions
+    return {
+        a.dest: max(a.option_strings, key=len)
+        for a in actions
+        if a.option_strings and a.dest not in ("help", argparse.SUPPRESS)
+    }
+
+
+def in_cli_words(message: str, flags: dict[str, str]) -> str:
+    """A catalogue message about a Python parameter, reworded for the command line.
+
+    ``"{name} must be ...; got ... Pass e.g. {name}=10."`` names the flag instead
+    when a flag of the subcommand sets that parameter; other messages pass through.
+
+    Examples
+    --------
+    >>> in_cli_words("top_k must be an integer >= 1; got -1. Pass e.g. top_k=10.",
+    ...              {"top_k": "--top-k"})
+    '--top-k must be an integer >= 1; got -1. Pass e.g. --top-k 10.'
+    >>> in_cli_words("Column 'x' is not in the pool.", {"top_k": "--top-k"})
+    "Column 'x' is not in the pool."
+    """
+    match = re.match(r"^(\w+) must be ", message)
+    if match is None or match.group(1) not in flags:
+        return message
+    name, flag = match.group(1), flags[match.group(1)]
+    message = flag + message[len(name) :]
+    return re.sub(rf"(?<![\w-]){re.escape(name)}=", f"{flag} ", message)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code.
 
@@ -284,7 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (E.BiasAuditError, FileNotFoundError) as exc:
-        sys.stderr.write(f"biasaudit: error: {exc}\n")
+        flags = flag_names(parser, args.command)
+        sys.stderr.write(f"biasaudit: error: {in_cli_words(str(exc), flags)}\n")
         return 2
     except BrokenPipeError:
         return 0
