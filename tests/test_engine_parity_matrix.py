@@ -272,20 +272,9 @@ def test_top_k_decisions_match_pandas(rule: str, engine: str, tmp_path: Path, gr
     assert int(_rows_of(got, ["sex"])["selected"].sum()) == quota
 
 
-DUCKDB_JOBS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="DuckDB records decision['jobs'] = the number of job strata (3) for a pool-wide "
-    "top_fraction with a job column; the in-memory engine records the ranked lists (1)",
-)
-
-
 @pytest.mark.parametrize(
     "engine",
-    [
-        pytest.param(e, marks=DUCKDB_JOBS_BUG) if _engine_of(e) == "duckdb" else e
-        for e in ENGINES
-        if e != "dask"
-    ],
+    [e for e in ENGINES if e != "dask"],
 )
 def test_pool_wide_top_fraction_ranks_one_list(engine: str, tmp_path: Path) -> None:
     # Without per_job the top fraction ranks the whole pool as one list, job column or

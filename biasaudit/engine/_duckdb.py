@@ -362,7 +362,9 @@ def reduce_duckdb(
         q, attributes, roles, decision_sql, score, median, (low, high), unknown_values, n_bins
     )
     if decision.get("rule") in ("top_k", "top_fraction"):
-        decision["jobs"] = len(stats.jobs)
+        # the ranked lists: one per job, or the whole pool for a pool-wide top fraction
+        pool_wide = decision["rule"] == "top_fraction" and not decision.get("per_job")
+        decision["jobs"] = 1 if pool_wide else len(stats.jobs)
     auc = (
         _exact_u(
             q, attributes, roles, score, info, combinations_for(list(attributes), intersections)
