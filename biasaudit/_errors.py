@@ -252,7 +252,6 @@ MATCHER_NEEDS_JOB = (
     "Matcher {matcher!r} compares candidates with a job posting, but no jobs were given. "
     "Pass jobs=... (a Job, a list of them, or a CSV/JSON file; --jobs FILE on the command line)."
 )
-MATCHER_OPTION_VALUE = "Matcher {matcher!r}: {name} must be {expected}; got {value!r}. {fix}"
 JOBS_NOT_FOUND = (
     "The pool's job column {column!r} names job(s) {missing} that are not among the jobs given "
     "({known}). Add those postings to the jobs, or fix the job column."
