@@ -487,6 +487,10 @@ def score_candidates(
     )
 
 
+#: How long a failed or interrupted run waits for the matcher calls in flight.
+DRAIN_SECONDS = 60.0
+
+
 def _run(matcher: Any, tasks: Iterator[_Task], workers: int, record: Any, name: str) -> None:
     """Run tasks on ``workers`` threads; on any interruption keep what finished."""
 
@@ -517,8 +521,12 @@ def _run(matcher: Any, tasks: Iterator[_Task], workers: int, record: Any, name: 
         # Interrupted or failed: let the calls in flight finish and keep every answer
         # the matcher already gave, so a rerun does not pay for it twice.
         pool.shutdown(wait=False, cancel_futures=True)
+        # A call that never started is cancelled here; waiting on it would never end
+        # (a future cancelled by shutdown is never marked done for wait()). The calls
+        # in flight get a bounded time to finish.
+        in_flight = [future for future in running if not future.cancel()]
         try:
-            wait(list(running))
+            wait(in_flight, timeout=DRAIN_SECONDS)
         except KeyboardInterrupt:  # a second Ctrl-C: stop waiting, keep what is done
             pass
         finally:
