@@ -38,6 +38,21 @@ MISSING_COLUMN = (
     "Column {column!r} is not in the pool. Columns present: {present}. "
     "Pass {role}=... with an existing column."
 )
+DUPLICATE_ATTRIBUTE = (
+    "Attribute {column!r} is named twice in {attributes}. Name each protected attribute "
+    "once (on the command line, one --attribute per column)."
+)
+UNKNOWN_INTERSECTION = (
+    "Intersection attribute {column!r} is not one of the audited attributes {attributes}. "
+    "Audit it too (attributes=[...], on the command line --attribute COL), or name only "
+    "audited attributes in intersections= (--intersection A,B)."
+)
+RANK_WITHOUT_RULE = (
+    "A rank column orders the candidates but decides nothing, and there is no score to "
+    "rate: got rank and no decision. Pass top_k= or top_fraction= to count each job's "
+    "best-ranked candidates as selected, or selected=COLUMN (on the command line --top-k K, "
+    "--top-fraction F or --selected COL)."
+)
 MISSING_ATTRIBUTES = (
     "No protected attribute was given. Columns present: {present}. "
     "Pass attributes=[...] (on the command line --attribute COL, repeatable) with one "
@@ -52,8 +67,17 @@ def attribute_list(attributes: str | Iterable[str] | None) -> list[str]:
     --------
     >>> attribute_list("sex"), attribute_list(("sex", "race")), attribute_list(None)
     (['sex'], ['sex', 'race'], [])
+
+    Raises
+    ------
+    ValidationError
+        When a column is named twice.
     """
-    return [attributes] if isinstance(attributes, str) else list(attributes or ())
+    names = [attributes] if isinstance(attributes, str) else list(attributes or ())
+    twice = sorted({a for a in names if names.count(a) > 1})
+    if twice:
+        raise ValidationError(DUPLICATE_ATTRIBUTE.format(column=twice[0], attributes=names))
+    return names
 
 
 def check_columns(

@@ -309,11 +309,11 @@ def combinations_for(
     if len(attributes) > 1:
         combos.append(tuple(attributes))
     for extra in intersections or ():
-        combo = tuple(extra)
+        combo = tuple(E.attribute_list(extra))  # refuses an attribute named twice
         unknown = [a for a in combo if a not in attributes]
         if unknown:
             raise E.ValidationError(
-                E.BAD_REFERENCE_ATTRIBUTE.format(column=unknown[0], attributes=list(attributes))
+                E.UNKNOWN_INTERSECTION.format(column=unknown[0], attributes=list(attributes))
             )
         if combo not in combos:
             combos.append(combo)

@@ -77,3 +77,34 @@ def test_every_subcommand_words_range_errors_with_its_flags(flags, message, tmp_
     assert code == 2
     assert capsys.readouterr().err == f"biasaudit: error: {message}\n"
     assert not (tmp_path / "pool.csv").exists()
+
+
+@pytest.fixture
+def ranked_csv(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame({"sex": ["F", "M"] * 10, "job": ["a"] * 10 + ["b"] * 10})
+    frame["rank"] = frame.groupby("job").cumcount() + 1
+    path = tmp_path / "ranked.csv"
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("flags", "start"),
+    [
+        # a rank alone decides nothing: it used to end in KeyError: 'scoring_impact_ratio'
+        (["--ranking"], "A rank column orders the candidates but decides nothing"),
+        (["-a", "sex", "--top-k", "3"], "Attribute 'sex' is named twice in ['sex', 'sex']."),
+        (["--intersection", "sex,sex", "--top-k", "3"], "Attribute 'sex' is named twice"),
+        (
+            ["--intersection", "sex,region", "--top-k", "3"],
+            "Intersection attribute 'region' is not one of the audited attributes ['sex'].",
+        ),
+    ],
+)
+def test_bad_roles_and_attributes_are_refused(ranked_csv, flags, start, capsys) -> None:
+    code = main(["audit", ranked_csv, "-a", "sex", "--rank", "rank", "--job", "job", *flags])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"biasaudit: error: {start}") and err.count("\n") == 1

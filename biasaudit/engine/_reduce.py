@@ -142,6 +142,8 @@ def _pool_rule(pool: CandidatePool, config: ReduceRequest) -> DecisionRule | Non
     if pool.selected is None and not rule_given and pool.score is None and pool.rank is None:
         raise E.ValidationError(E.NO_DECISION)
     if not (rule_given or pool.selected is not None):
+        if pool.score is None:  # a rank alone: nothing to select, nothing to rate
+            raise E.ValidationError(E.RANK_WITHOUT_RULE)
         return None
     return make_rule(
         selected=pool.selected,
