@@ -1,9 +1,13 @@
-"""Reading tables from files and turning native frames into narwhals frames."""
+"""Reading tables from files, turning native frames into narwhals frames, writing safely."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,7 @@ import narwhals.stable.v2 as nw
 
 from biasaudit import _errors as E
 
-__all__ = ["file_sha256", "read_table", "to_narwhals"]
+__all__ = ["atomic_path", "file_sha256", "read_table", "to_narwhals", "write_text_atomic"]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -101,3 +105,51 @@ def toml_module() -> Any:
     import tomli  # pragma: no cover - Python 3.10: a dependency there (pyproject.toml)
 
     return tomli  # pragma: no cover
+
+
+def _writable(path: Path) -> None:
+    if path.is_dir():
+        raise E.ValidationError(
+            E.UNWRITABLE_OUTPUT.format(path=str(path), problem="it is a folder")
+        )
+    if not path.parent.is_dir():
+        problem = f"its folder {str(path.parent)!r} does not exist"
+        raise E.ValidationError(E.UNWRITABLE_OUTPUT.format(path=str(path), problem=problem))
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only when the block succeeds.
+
+    Readers never see a half-written file, and a failed write (a full disk, an
+    interrupted run) leaves any previous file at ``path`` as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "out.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    target = Path(path)
+    _writable(target)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_path`."""
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())

@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit._io import write_text_atomic
 from biasaudit.gate._config_load import load_config
 from biasaudit.gate._policy import evaluate_policy
 from biasaudit.gate._run import GateOutcome, run_gate, shown_path, update_baseline
@@ -88,7 +88,7 @@ def _write_outputs(outcome: GateOutcome, args: argparse.Namespace) -> None:
     if args.summary or step_summary:
         markdown = outcome.to_markdown()
         if args.summary:
-            Path(args.summary).write_text(markdown, encoding="utf-8")
+            write_text_atomic(args.summary, markdown)
         if step_summary:
             with open(step_summary, "a", encoding="utf-8") as handle:
                 handle.write(markdown + "\n")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-from pathlib import Path
 from typing import Any
 
+from biasaudit._io import write_text_atomic
 from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
 from biasaudit.results import AuditResult, load_result
@@ -121,7 +121,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         compare_html(baseline, candidate, args.html, title=args.title)
     markdown = compare_markdown(baseline, candidate, title=args.title)
     if args.markdown:
-        Path(args.markdown).write_text(markdown, encoding="utf-8")
+        write_text_atomic(args.markdown, markdown)
     if not (args.html or args.markdown):
         sys.stdout.write(markdown)
     return 0

@@ -11,6 +11,7 @@ from typing import Any
 
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
+from biasaudit._io import atomic_path, write_text_atomic
 from biasaudit.synth import make_pool
 
 __all__ = ["register"]
@@ -122,12 +123,13 @@ def _write(data: Any, path: Path) -> None:
                 fix="Pass e.g. --out pool.parquet.",
             )
         )
-    if kind == "parquet":
-        data.to_parquet(path, index=False)
-    elif kind == "csv":
-        data.to_csv(path, index=False)
-    else:
-        data.to_json(path, orient="records", lines=True, force_ascii=False)
+    with atomic_path(path) as tmp:
+        if kind == "parquet":
+            data.to_parquet(tmp, index=False)
+        elif kind == "csv":
+            data.to_csv(tmp, index=False)
+        else:
+            data.to_json(tmp, orient="records", lines=True, force_ascii=False)
 
 
 def _summary(pool: Any) -> str:
@@ -175,9 +177,8 @@ def run(args: argparse.Namespace) -> int:
     _write(pool.data, out)
     if args.effects:
         document = {"seed": args.seed, "n": args.n, "bias": args.bias, **pool.effects.to_dict()}
-        Path(args.effects).write_text(
-            json.dumps(_json_ready(document), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-        )
+        text = json.dumps(_json_ready(document), indent=2, allow_nan=False) + "\n"
+        write_text_atomic(args.effects, text)
     if not args.quiet:
         sys.stdout.write(_summary(pool))
         sys.stdout.write(f"wrote {out}\n")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._io import file_sha256, read_table
+from biasaudit._io import file_sha256, read_table, write_text_atomic
 from biasaudit._validation import check_param, instance_of, validate_params
 from biasaudit._version import __version__
 from biasaudit.audit import AUDIT_CONSTRAINTS, audit
@@ -358,7 +358,7 @@ class GateOutcome:
 
         text = junit_xml(self)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text_atomic(path, text)
         return text
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from biasaudit._io import write_text_atomic
 from biasaudit.results import AuditResult
 
 __all__ = ["neutralise", "to_csv"]
@@ -69,5 +70,5 @@ def to_csv(result: AuditResult, path: str | Path | None = None) -> str:
     _flat(result).to_csv(buffer, index=False, lineterminator="\n")
     text = buffer.getvalue()
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
     return text

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from biasaudit._io import write_text_atomic
 from biasaudit._version import __version__
 
 __all__ = ["environment", "render"]
@@ -35,7 +36,7 @@ def render(template: str, model: dict[str, Any]) -> str:
 def write(text: str, path: str | Path | None) -> str:
     """Write UTF-8 text to ``path`` when given; return the text."""
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
     return text
 
 

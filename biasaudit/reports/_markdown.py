@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from biasaudit._io import write_text_atomic
 from biasaudit.reports._html import utc_now
 from biasaudit.reports._model import build_model
 from biasaudit.reports._model_base import Table
@@ -96,5 +97,5 @@ def to_markdown(
     ]
     text = "\n".join(lines)
     if path is not None:
-        Path(path).write_text(text, encoding="utf-8")
+        write_text_atomic(path, text)
     return text

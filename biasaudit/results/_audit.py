@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from biasaudit._io import write_text_atomic
 from biasaudit._json import clean as _clean
 from biasaudit.metrics._registry import METRICS, Counts
 from biasaudit.metrics._table import column_names
@@ -186,7 +187,7 @@ class AuditResult:
         text = _compact_int_arrays(json.dumps(self.to_dict(), indent=indent, allow_nan=False))
         text += "\n"
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            write_text_atomic(path, text)
         return text
 
     @classmethod

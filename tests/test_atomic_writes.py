@@ -1,0 +1,48 @@
+"""Outputs are written whole or not at all, and a path that cannot be written is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from biasaudit import ValidationError
+from biasaudit._io import atomic_path, write_text_atomic
+from biasaudit.cli import main
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path) -> None:
+    target = tmp_path / "report.html"
+    target.write_text("the accepted report", encoding="utf-8")
+    with pytest.raises(OSError), atomic_path(target) as tmp:
+        tmp.write_text("half a rep", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+    assert target.read_text(encoding="utf-8") == "the accepted report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+def test_write_replaces_whole(tmp_path) -> None:
+    target = tmp_path / "out.json"
+    write_text_atomic(target, "{}\n")
+    write_text_atomic(target, '{"a": 1}\n')
+    assert target.read_text(encoding="utf-8") == '{"a": 1}\n'
+
+
+@pytest.mark.parametrize(
+    ("where", "problem"),
+    [("missing/report.html", "does not exist"), (".", "it is a folder")],
+)
+def test_unwritable_paths_are_refused(tmp_path, where, problem) -> None:
+    with pytest.raises(ValidationError) as info:
+        write_text_atomic(tmp_path / where, "x")
+    assert problem in str(info.value) and "Pass a file path in an existing folder." in str(
+        info.value
+    )
+
+
+@pytest.mark.parametrize("flag", ["--html", "--markdown", "--csv", "--json"])
+def test_the_cli_refuses_an_output_in_a_missing_folder(tmp_path, capsys, flag) -> None:
+    target = tmp_path / "nowhere" / "out"
+    code = main(["audit", "--example", "resume-study", "--quiet", flag, str(target)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("biasaudit: error: Cannot write") and "does not exist" in err
+    assert "Traceback" not in err
