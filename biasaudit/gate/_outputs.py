@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from biasaudit.gate._policy import FAIL, INSUFFICIENT, PASS, Check
-from biasaudit.reports._format import DASH
+from biasaudit.reports._format import DASH, printable
 from biasaudit.reports._markdown import md
 
 __all__ = ["junit_xml", "summary_markdown"]
@@ -69,7 +69,11 @@ def junit_xml(outcome: Any) -> str:
         props = {**common, "baseline": outcome.baseline_path, "method": outcome.comparison.method}
         _suite(root, "biasaudit.regression", list(outcome.comparison.checks), props)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
+    # XML 1.0 cannot carry control characters: a group value holding one would make the
+    # report unparseable for a CI test reporter, so they are written as escapes.
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n' + printable(ET.tostring(root, "unicode")) + "\n"
+    )
 
 
 def _num(value: Any, digits: int = 3, sign: bool = False) -> str:
@@ -218,4 +222,4 @@ def summary_markdown(outcome: Any) -> str:
         lines += ["<details><summary>All baseline comparisons</summary>", ""]
         lines += _regression_table(list(outcome.comparison.checks), conf)
         lines += ["</details>", ""]
-    return "\n".join(lines)
+    return printable("\n".join(lines))

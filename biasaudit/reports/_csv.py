@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,9 @@ from biasaudit.results import AuditResult
 
 __all__ = ["neutralise", "to_csv"]
 
-#: Leading characters a spreadsheet may read as the start of a formula (OWASP).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A formula's first character (OWASP) at the start of the cell or of any line in it: a
+#: spreadsheet reads a bare carriage return inside a cell as the start of a new row.
+_FORMULA_AT_LINE_START = re.compile(r"(\A|[\r\n])(?=[=+\-@\t\r])")
 
 
 def neutralise(value: Any) -> Any:
@@ -26,9 +28,11 @@ def neutralise(value: Any) -> Any:
     --------
     >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("-1+2"), neutralise(-1.5)
     ('\\'=HYPERLINK("http://x")', "'-1+2", -1.5)
+    >>> neutralise("Female\\r=IMPORTXML(A1)")
+    "Female\\r'=IMPORTXML(A1)"
     """
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return _FORMULA_AT_LINE_START.sub(lambda m: m.group(1) + "'", value)
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ __all__ = [
     "group_label",
     "pct",
     "pct_ci",
+    "printable",
     "ratio",
     "ratio_ci",
     "verdict_class",
@@ -148,3 +150,20 @@ class Cell:
 def plain_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Table records with every :class:`Cell` written out as text (for JSON)."""
     return [{k: str(v) if isinstance(v, Cell) else v for k, v in r.items()} for r in records]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text with control characters shown as escapes, line breaks and tabs kept.
+
+    A group value carrying ESC, BEL or a carriage return could retitle a terminal,
+    overwrite a log line or break a Markdown table; written as ``\\x1b`` it cannot.
+
+    Examples
+    --------
+    >>> printable("Female\\x1b]0;pwned\\x07\\r=1\\nnext")
+    'Female\\\\x1b]0;pwned\\\\x07\\\\x0d=1\\nnext'
+    """
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)

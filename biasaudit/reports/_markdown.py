@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from biasaudit._io import write_text_atomic
+from biasaudit.reports._format import printable
 from biasaudit.reports._html import utc_now
 from biasaudit.reports._model import build_model
 from biasaudit.reports._model_base import Table
@@ -95,7 +96,7 @@ def to_markdown(
         "- Versions: " + md(", ".join(f"{k} {v}" for k, v in prov.get("versions", {}).items())),
         "",
     ]
-    text = "\n".join(lines)
+    text = printable("\n".join(lines))
     if path is not None:
         write_text_atomic(path, text)
     return text

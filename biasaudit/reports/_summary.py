@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
-from biasaudit.reports._format import align, fmt_ci, fmt_num, fmt_p, verdict_class
+from biasaudit.reports._format import align, fmt_ci, fmt_num, fmt_p, printable, verdict_class
 from biasaudit.reports._ranking_tables import ranking_text
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def summary_text(result: AuditResult) -> str:
         lines += ranking_text(result.sections["ranking"])
     lines += ["", f"findings: {len(result.findings)}"]
     lines += [f"  - {f['message']}" for f in result.findings]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 #: Short flag shown before each verdict in the notebook table: a word and a symbol as
