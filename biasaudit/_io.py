@@ -15,7 +15,15 @@ import narwhals.stable.v2 as nw
 
 from biasaudit import _errors as E
 
-__all__ = ["atomic_path", "file_sha256", "read_table", "to_narwhals", "write_text_atomic"]
+__all__ = [
+    "atomic_path",
+    "check_writable",
+    "file_sha256",
+    "read_table",
+    "to_narwhals",
+    "write_all_atomic",
+    "write_text_atomic",
+]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -107,7 +115,8 @@ def toml_module() -> Any:
     return tomli  # pragma: no cover
 
 
-def _writable(path: Path) -> None:
+def check_writable(path: Path) -> None:
+    """Refuse, before any work, a path that names a folder or lies in a missing one."""
     if path.is_dir():
         raise E.ValidationError(
             E.UNWRITABLE_OUTPUT.format(path=str(path), problem="it is a folder")
@@ -134,7 +143,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     'done'
     """
     target = Path(path)
-    _writable(target)
+    check_writable(target)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(handle)
     tmp = Path(name)
@@ -153,3 +162,26 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def write_all_atomic(texts: dict[Path, str]) -> None:
+    """Write several files all or nothing: every one is written beside its target
+    first, and the targets are replaced only when all of them were written."""
+    for path in texts:
+        check_writable(path)
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in texts.items():
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((Path(name), path))
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)

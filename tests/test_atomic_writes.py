@@ -46,3 +46,37 @@ def test_the_cli_refuses_an_output_in_a_missing_folder(tmp_path, capsys, flag) -
     assert code == 2
     assert err.startswith("biasaudit: error: Cannot write") and "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_outputs_of_one_command_are_all_or_nothing(tmp_path, capsys) -> None:
+    """One unwritable output: none is written, and an older report stays whole."""
+    html = tmp_path / "report.html"
+    html.write_text("the accepted report", encoding="utf-8")
+    code = main(
+        [
+            "audit",
+            "--example",
+            "resume-study",
+            "--quiet",
+            "--html",
+            str(html),
+            "--markdown",
+            str(tmp_path / "r.md"),
+            "--csv",
+            str(tmp_path / "missing" / "x.csv"),
+        ]
+    )
+    assert code == 2
+    assert "Cannot write" in capsys.readouterr().err
+    assert html.read_text(encoding="utf-8") == "the accepted report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_the_cli_says_where_each_output_went(tmp_path, capsys) -> None:
+    paths = {flag: tmp_path / name for flag, name in (("--html", "r.html"), ("--json", "r.json"))}
+    args = [x for flag, path in paths.items() for x in (flag, str(path))]
+    assert main(["audit", "--example", "resume-study", *args]) == 0
+    err = capsys.readouterr().err
+    assert f"biasaudit: wrote the HTML report to {paths['--html']}\n" in err
+    assert f"biasaudit: wrote the JSON result to {paths['--json']}\n" in err
+    assert all(p.stat().st_size > 0 for p in paths.values())

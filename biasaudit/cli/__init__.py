@@ -218,11 +218,9 @@ def _run_audit(args: argparse.Namespace) -> int:
         ranking={"k": args.ranking_k} if args.ranking_k else args.ranking or None,
         **matcher_kwargs(args),
     )
-    write_reports(result, args)
+    write_reports(result, args)  # every file output, --json FILE included
     if args.json == "-":
         sys.stdout.write(result.to_json())
-    elif args.json:
-        result.to_json(args.json)
     if not args.quiet and args.json != "-":
         sys.stdout.write(result.summary())
     return 0

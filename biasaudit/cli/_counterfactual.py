@@ -152,12 +152,10 @@ def _run(args: argparse.Namespace) -> int:
 
     run = name_swap_audit if args.design == "score" else rank_swap_audit
     result = run(args.data, **_options(args))
-    write_reports(result, args)
+    write_reports(result, args)  # every file output, --json FILE included
     if args.json == "-":
         sys.stdout.write(result.to_json())
         return 0
-    if args.json:
-        result.to_json(args.json)
     if not args.quiet:
         sys.stdout.write(section_text(result.sections["counterfactual"]))
         sys.stdout.write("\nGroup tables over the variants\n\n")

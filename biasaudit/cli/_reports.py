@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from biasaudit._io import write_text_atomic
+from biasaudit._io import check_writable, write_all_atomic, write_text_atomic
 from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
 from biasaudit.results import AuditResult, load_result
@@ -93,15 +95,31 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
-    """Write the reports the options ask for."""
+    """Write the outputs the options ask for (--html, --markdown, --csv, --json FILE).
 
+    Every path is checked before anything is rendered, and the files are replaced
+    together only when all of them were written, so a failure leaves none behind
+    (and any older files as they were). Unless --quiet, says where each one went.
+    """
     title = getattr(args, "title", None)
-    if getattr(args, "html", None):
-        to_html(result, args.html, title=title)
-    if getattr(args, "markdown", None):
-        to_markdown(result, args.markdown, title=title)
-    if getattr(args, "csv", None):
-        to_csv(result, args.csv)
+    wanted: list[tuple[str, str | None, Callable[[], str]]] = [
+        ("HTML report", getattr(args, "html", None), lambda: to_html(result, title=title)),
+        ("Markdown", getattr(args, "markdown", None), lambda: to_markdown(result, title=title)),
+        ("CSV", getattr(args, "csv", None), lambda: to_csv(result)),
+        ("JSON result", _json_path(args), result.to_json),
+    ]
+    chosen = [(what, Path(path), render) for what, path, render in wanted if path]
+    for _, path, _ in chosen:
+        check_writable(path)
+    write_all_atomic({path: render() for _, path, render in chosen})
+    if not getattr(args, "quiet", False):
+        for what, path, _ in chosen:
+            sys.stderr.write(f"biasaudit: wrote the {what} to {path}\n")
+
+
+def _json_path(args: argparse.Namespace) -> str | None:
+    value = getattr(args, "json", None)
+    return None if value in (None, "-") else value
 
 
 def _run_report(args: argparse.Namespace) -> int:
