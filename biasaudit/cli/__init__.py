@@ -22,7 +22,12 @@ from biasaudit._version import __version__
 from biasaudit.audit import AUDIT_CONSTRAINTS, audit
 from biasaudit.cli import _counterfactual, _gate, _matchers, _reports, _synth
 from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
-from biasaudit.cli._reports import add_report_options, audit_metadata, write_reports
+from biasaudit.cli._reports import (
+    add_report_options,
+    audit_metadata,
+    check_outputs,
+    write_reports,
+)
 from biasaudit.datasets import resume_study_path
 from biasaudit.loaders import load, read_mapping
 
@@ -172,6 +177,7 @@ def check_flags(args: argparse.Namespace) -> None:
 
 def _run_audit(args: argparse.Namespace) -> int:
     check_flags(args)
+    check_outputs(args)
     options: dict[str, Any] = {}
     traced: dict[str, Any] = {}
     data = args.data

@@ -8,7 +8,12 @@ from typing import Any
 
 from biasaudit import _errors as E
 from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
-from biasaudit.cli._reports import add_report_options, audit_metadata, write_reports
+from biasaudit.cli._reports import (
+    add_report_options,
+    audit_metadata,
+    check_outputs,
+    write_reports,
+)
 from biasaudit.counterfactual import _messages as M
 from biasaudit.counterfactual import name_swap_audit, rank_swap_audit
 from biasaudit.reports._counterfactual_tables import section_text
@@ -150,6 +155,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _run(args: argparse.Namespace) -> int:
 
+    check_outputs(args)  # before any scoring
     run = name_swap_audit if args.design == "score" else rank_swap_audit
     result = run(args.data, **_options(args))
     write_reports(result, args)  # every file output, --json FILE included

@@ -14,7 +14,13 @@ from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
 from biasaudit.results import AuditResult, load_result
 
-__all__ = ["add_report_options", "audit_metadata", "register", "write_reports"]
+__all__ = [
+    "add_report_options",
+    "audit_metadata",
+    "check_outputs",
+    "register",
+    "write_reports",
+]
 
 
 #: Metadata of the bundled example, shown in its Local Law 144 summary.
@@ -115,6 +121,15 @@ def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
     if not getattr(args, "quiet", False):
         for what, path, _ in chosen:
             sys.stderr.write(f"biasaudit: wrote the {what} to {path}\n")
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unwritable --html, --markdown, --csv or --json path before any work."""
+    for name in ("html", "markdown", "csv"):
+        if getattr(args, name, None):
+            check_writable(Path(getattr(args, name)))
+    if _json_path(args):
+        check_writable(Path(str(_json_path(args))))
 
 
 def _json_path(args: argparse.Namespace) -> str | None:
