@@ -38,6 +38,19 @@ MISSING_COLUMN = (
     "Column {column!r} is not in the pool. Columns present: {present}. "
     "Pass {role}=... with an existing column."
 )
+ATTRIBUTE_IS_ROLE = (
+    "Column {column!r} is both a protected attribute and the {role} column; an audit of "
+    "a group by its own decision or score says nothing. Pass a separate attribute column "
+    "(attributes=[...], on the command line --attribute COL) or another {role} column."
+)
+DUPLICATE_COLUMNS = (
+    "File {path!r} names column(s) {columns} more than once; a reader would keep one and "
+    "rename the other. Give every column a distinct name in the file."
+)
+BLANK_JOB_IDS = (
+    "Job column {column!r} has {count} blank or missing value(s) (first rows: {rows}); "
+    "each would become a job of its own. Fill in the job of those rows or drop them."
+)
 DUPLICATE_ATTRIBUTE = (
     "Attribute {column!r} is named twice in {attributes}. Name each protected attribute "
     "once (on the command line, one --attribute per column)."
@@ -106,6 +119,10 @@ def check_columns(
     if missing:
         column, role = missing[0]
         raise ValidationError(MISSING_COLUMN.format(column=column, present=present, role=role))
+    used = {c: role for role, c in roles.items() if c is not None}
+    both = [a for a in attributes if a in used]
+    if both:
+        raise ValidationError(ATTRIBUTE_IS_ROLE.format(column=both[0], role=used[both[0]]))
 
 
 NON_NUMERIC_SCORE = (

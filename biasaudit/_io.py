@@ -75,8 +75,14 @@ def read_table(path: str | Path) -> Any:
     try:
         if kind == "CSV":
             sep = "\t" if path.name.lower().endswith(".tsv") else ","
+            header = pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0].astype(str)
+            twice = sorted(set(header[header.duplicated()]))
+            if twice:
+                raise E.ValidationError(E.DUPLICATE_COLUMNS.format(path=str(path), columns=twice))
             return pd.read_csv(path, sep=sep)
         return pd.read_parquet(path)
+    except E.ValidationError:
+        raise
     except Exception as exc:
         text = str(exc).strip()
         first_line = text.splitlines()[0].rstrip(".") if text else type(exc).__name__

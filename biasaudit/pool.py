@@ -67,6 +67,19 @@ def _sorted_labels(values: list[Any]) -> list[Any]:
         return sorted(values, key=str)
 
 
+def _check_job_ids(jobs: pa.Array, column: str, ids: np.ndarray | None) -> None:
+    """Refuse missing or blank job ids: each would be ranked as a job of its own."""
+    blank = pc.is_null(jobs)
+    if pa.types.is_string(jobs.type) or pa.types.is_large_string(jobs.type):
+        blank = pc.or_(blank, pc.equal(pc.utf8_trim_whitespace(jobs), ""))
+    mask = np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
+    if mask.any():
+        rows = _row_ids(ids, mask)
+        raise E.ValidationError(
+            E.BLANK_JOB_IDS.format(column=column, count=int(mask.sum()), rows=rows)
+        )
+
+
 def _encode(array: pa.Array, unknown_values: Sequence[str]) -> Codes:
     """Dictionary-encode a column; nulls and unknown spellings become ``UNKNOWN``."""
     if not pa.types.is_dictionary(array.type):
@@ -234,7 +247,9 @@ class CandidatePool:
             arrays[name] = reader(frame, column, name, ids)
         job_codes = None
         if roles["job"] is not None:
-            job_codes = _encode(_arrow(frame, roles["job"]), ())
+            jobs = _arrow(frame, roles["job"])
+            _check_job_ids(jobs, roles["job"], ids)
+            job_codes = _encode(jobs, ())
         object.__setattr__(self, "attribute_codes", codes)
         object.__setattr__(self, "job_codes", job_codes)
         object.__setattr__(self, "arrays", arrays)

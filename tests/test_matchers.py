@@ -566,7 +566,8 @@ def test_cli_matchers_and_audit_with_matcher(pool, jobs, tmp_path):
     assert "tfidf" in listing.stdout
     assert "wordcount  plugin: biasaudit-tiny-plugin 0.1.0" in listing.stdout
     assert run.returncode == 0, run.stderr
-    assert run.stderr == ""  # no progress bar when stderr is not a terminal
+    # no progress bar when stderr is not a terminal: only where the output went
+    assert run.stderr == "biasaudit: wrote the JSON result to out.json\n"
     out = json.loads((tmp_path / "out.json").read_text())
     meta = out["provenance"]["metadata"]["matcher"]
     assert meta["fingerprint"] == matchers.get("skills", weights={"required": 1}).fingerprint
