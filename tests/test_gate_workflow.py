@@ -169,7 +169,7 @@ def test_the_workflow_steps_gate_a_pull_request_and_accept_the_merge(tmp_path, m
     _git(work, "checkout", "-q", "-b", "gap-penalty")
     _use_matcher(work, "gap_penalty")
     codes = _run_job("gate", work, tmp_path)
-    assert codes == {"Baseline accepted on the target branch": 0, "Bias gate": 1}
+    assert codes == {"Policy and baseline accepted on the target branch": 0, "Bias gate": 1}
     reports = work / "biasaudit-reports"
     assert sorted(p.name for p in reports.iterdir()) == [
         "audit.html",
@@ -181,10 +181,26 @@ def test_the_workflow_steps_gate_a_pull_request_and_accept_the_merge(tmp_path, m
     step_summary = (tmp_path / "step-summary.md").read_text(encoding="utf-8")
     assert step_summary.startswith("## biasaudit gate: FAIL")
 
+    # Loosening its own policy does not help the pull request: the workflow restores the
+    # target branch's biasaudit.toml before the gate runs.
+    shutil.rmtree(reports)
+    policy = work / "biasaudit.toml"
+    loose = policy.read_text(encoding="utf-8")
+    loose = loose.replace("impact_ratio = 0.8", "impact_ratio = 0.0").replace(
+        "margin = 0.05", "margin = 1.0"
+    )
+    policy.write_text(loose, encoding="utf-8")
+    _git(work, "commit", "-q", "-am", "loosen the gate")
+    codes = _run_job("gate", work, tmp_path)
+    assert codes == {"Policy and baseline accepted on the target branch": 0, "Bias gate": 1}
+    assert "impact_ratio = 0.8" in policy.read_text(encoding="utf-8")
+    shutil.rmtree(reports)
+    _git(work, "reset", "-q", "--hard", "HEAD~1")  # the author drops that commit
+
     # The author fixes the change: the gate passes.
     _use_matcher(work, "v2")
     assert _run_job("gate", work, tmp_path) == {
-        "Baseline accepted on the target branch": 0,
+        "Policy and baseline accepted on the target branch": 0,
         "Bias gate": 0,
     }
 
