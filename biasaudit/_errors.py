@@ -15,6 +15,7 @@ __all__ = [
     "ValidationError",
     "attribute_list",
     "check_columns",
+    "check_known_groups",
 ]
 
 
@@ -150,6 +151,35 @@ SINGLE_GROUP = (
     "Attribute {column!r} has only one known group ({groups}); nothing to compare. "
     "Pass an attribute with two or more groups."
 )
+EXAMPLE_AND_DATA = (
+    "Both a data file ({data!r}) and --example {example} were given; an audit reads one "
+    "pool. Drop the file to audit the example, or drop --example to audit the file."
+)
+NO_KNOWN_GROUP = (
+    "Attribute {column!r} has no known group: every value is missing or unknown. "
+    "Pass an attribute whose values are recorded, or map its spellings to categories "
+    "(a column mapping's [categories] table; on the command line --mapping FILE)."
+)
+
+
+def check_known_groups(column: str, known: list[str]) -> None:
+    """Refuse an attribute with fewer than two known groups: nothing to compare.
+
+    Examples
+    --------
+    >>> check_known_groups("sex", ["Female", "Male"])
+    >>> try:
+    ...     check_known_groups("sex", [])
+    ... except ValidationError as error:
+    ...     print(str(error).split(":")[0])
+    Attribute 'sex' has no known group
+    """
+    if not known:
+        raise ValidationError(NO_KNOWN_GROUP.format(column=column))
+    if len(known) < 2:
+        raise ValidationError(SINGLE_GROUP.format(column=column, groups=list(known)))
+
+
 NO_DECISION = (
     "No decision to audit: the pool has neither a selected column nor a score. "
     "Pass selected=COLUMN, or score=COLUMN with threshold=, top_k= or top_fraction= "

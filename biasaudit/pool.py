@@ -254,9 +254,7 @@ class CandidatePool:
         object.__setattr__(self, "job_codes", job_codes)
         object.__setattr__(self, "arrays", arrays)
         for attribute, code in codes.items():
-            if code.n_known < 2:
-                known = list(code.categories[: code.n_known])
-                raise E.ValidationError(E.SINGLE_GROUP.format(column=attribute, groups=known))
+            E.check_known_groups(attribute, list(code.categories[: code.n_known]))
 
     @staticmethod
     def _check_unique(ids: np.ndarray, column: str) -> None:

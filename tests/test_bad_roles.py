@@ -51,3 +51,17 @@ def test_the_cli_refuses_the_attribute_as_the_decision(tmp_path, capsys) -> None
     err = capsys.readouterr().err
     assert "is both a protected attribute and the selected column" in err
     assert "--attribute COL" in err and "Traceback" not in err
+
+
+def test_an_attribute_with_no_known_group_says_so() -> None:
+    frame = pd.DataFrame({"sex": [None, "Unknown"] * 10, "hired": [0, 1] * 10})
+    with pytest.raises(ValidationError) as info:
+        biasaudit.audit(frame, attributes=["sex"], selected="hired")
+    assert str(info.value).startswith("Attribute 'sex' has no known group")
+
+
+def test_a_file_and_an_example_together_are_refused(tmp_path, capsys) -> None:
+    path = tmp_path / "pool.csv"
+    pd.DataFrame({"sex": ["F", "M"], "hired": [0, 1]}).to_csv(path, index=False)
+    assert main(["audit", str(path), "--example", "resume-study", "--quiet"]) == 2
+    assert "Both a data file" in capsys.readouterr().err

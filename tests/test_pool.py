@@ -219,7 +219,7 @@ def test_single_known_group(small: pd.DataFrame) -> None:
 
 def test_attribute_with_no_known_group(small: pd.DataFrame) -> None:
     got = message(data=small.assign(sex=[None] * 8), attributes=["sex"], selected="hired")
-    assert got == E.SINGLE_GROUP.format(column="sex", groups=[])
+    assert got == E.NO_KNOWN_GROUP.format(column="sex")  # not "only one known group ([])"
 
 
 # -- files ------------------------------------------------------------------------

@@ -181,9 +181,11 @@ def _run_audit(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {}
     traced: dict[str, Any] = {}
     data = args.data
+    if args.example and args.data:
+        raise E.ValidationError(E.EXAMPLE_AND_DATA.format(data=args.data, example=args.example))
     if args.example:
         example = EXAMPLES[args.example]
-        data = data or resume_study_path()
+        data = resume_study_path()
         options = {"attributes": example["attributes"], "selected": example["selected"]}
     if data is None:
         raise E.ValidationError(E.NO_DATA)

@@ -238,8 +238,7 @@ def reduce_dask(
     if roles.get("job"):
         cats["__job__"] = _categories(uniques[-1], ())
     for a in attributes:
-        if len(cats[a][0]) < 2:
-            raise E.ValidationError(E.SINGLE_GROUP.format(column=a, groups=cats[a][0]))
+        E.check_known_groups(a, list(cats[a][0]))
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     constants: dict[str, Any] = {}
     if score is not None:

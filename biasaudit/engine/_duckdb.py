@@ -441,8 +441,7 @@ def _grouped(
         )
     for i, a in enumerate(attributes):
         known = len(labels[i]) - int(unknown_flags[i])
-        if known < 2:
-            raise E.ValidationError(E.SINGLE_GROUP.format(column=a, groups=list(labels[i][:known])))
+        E.check_known_groups(a, list(labels[i][:known]))
     hist = None
     if score:
         hist = _histograms(q, attributes, roles, score, bin_range, n_bins, maps, sizes[:-1])
