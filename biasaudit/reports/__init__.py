@@ -26,12 +26,8 @@ from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import to_markdown
 from biasaudit.reports._model import build_model
 from biasaudit.reports._plot import AuditPlots
-from biasaudit.reports._ranking_tables import (
-    json_sections,
-    ranking_html,
-    section_tables,
-    section_with_tables,
-)
+from biasaudit.reports._ranking_tables import ranking_html
+from biasaudit.reports._sections import json_sections, section_tables, section_with_tables
 from biasaudit.reports._summary import summary_html, summary_text
 from biasaudit.results import AuditResult
 from biasaudit.results._views import register_view

@@ -15,14 +15,13 @@ import numpy as np
 from biasaudit.counterfactual import _format as F
 from biasaudit.counterfactual._common import subsets
 from biasaudit.counterfactual._ranking import MIN_EXPECTED
-from biasaudit.reports._format import INTERSECTION, align, plain_records
+from biasaudit.reports._format import INTERSECTION, align
 from biasaudit.results._audit import is_counterfactual_section
 
 __all__ = [
     "counterfactual_tables",
     "is_counterfactual_section",
     "section_text",
-    "with_counterfactual_tables",
 ]
 
 
@@ -43,18 +42,6 @@ def counterfactual_tables(section: dict[str, Any]) -> dict[str, list[dict[str, s
     return _score_tables(
         section["comparisons"], section["flips"], config["attributes"], config["decision_text"]
     )
-
-
-def with_counterfactual_tables(section: dict[str, Any]) -> dict[str, Any]:
-    """The section with its readable ``"tables"`` after ``"counts"`` (the JSON's order)."""
-    out: dict[str, Any] = {}
-    for key, value in section.items():
-        if key != "tables":
-            out[key] = value
-        if key == "counts":
-            tables = counterfactual_tables(section)
-            out["tables"] = {caption: plain_records(rows) for caption, rows in tables.items()}
-    return out
 
 
 def _paired_rows(records: list[dict[str, Any]], attrs: list[str]) -> list[dict[str, str]]:

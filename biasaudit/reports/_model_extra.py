@@ -7,7 +7,6 @@ from typing import Any
 
 import pandas as pd
 
-from biasaudit.reports._counterfactual_tables import counterfactual_tables
 from biasaudit.reports._format import (
     DASH,
     INTERSECTION,
@@ -17,9 +16,8 @@ from biasaudit.reports._format import (
 )
 from biasaudit.reports._model_base import Table, _cell
 from biasaudit.reports._model_tables import _p
-from biasaudit.reports._ranking_tables import ranking_tables
+from biasaudit.reports._sections import tables_of
 from biasaudit.results import AuditResult
-from biasaudit.results._audit import is_ranking_section
 
 __all__ = ["optional_sections", "provenance_items"]
 
@@ -65,9 +63,7 @@ def optional_sections(result: AuditResult) -> list[dict[str, Any]]:
             continue
         methods: list[str] = []
         if isinstance(value, dict):
-            frames = (
-                ranking_tables(value) if is_ranking_section(value) else counterfactual_tables(value)
-            )
+            frames = tables_of(value)
             notes = list(value.get("notes", []))
             methods = [n for n in value.get("method_notes", []) if n in notes]
             notes = [n for n in notes if n not in methods]

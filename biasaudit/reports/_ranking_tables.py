@@ -13,50 +13,29 @@ from typing import Any
 
 import pandas as pd
 
-from biasaudit.ranking._section import section_data
-from biasaudit.reports._counterfactual_tables import (
-    is_counterfactual_section,
-    with_counterfactual_tables,
-)
-from biasaudit.reports._format import DASH, Cell, align, fmt_num, fmt_p, plain_records
-from biasaudit.results._audit import AuditResult, is_ranking_section
+from biasaudit.reports._format import DASH, MISSING, Cell, align, fmt_num, fmt_p, pct
 from biasaudit.results._ranking import RankingResult
 
-__all__ = [
-    "json_sections",
-    "ranking_html",
-    "ranking_tables",
-    "ranking_text",
-    "section_tables",
-    "section_with_tables",
-    "with_tables",
-]
+__all__ = ["ranking_html", "ranking_tables", "ranking_text"]
 
 
-def _num(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    return f"{float(value):.{digits}f}"
+def _with_ci(row: Any, fmt: Any = fmt_num) -> Cell:
+    """The value with its interval ``[low, high]``; the interval is left out when undefined.
 
-
-def _pct(value: Any) -> str:
-    return "n/a" if _num(value) == "n/a" else f"{100 * float(value):.1f}%"
-
-
-def _with_ci(row: pd.Series | None, fmt: Any = _num) -> Cell:
-    """The value with its interval ``[low, high]``; the interval is left out when undefined."""
+    ``row`` is a row of the tidy table or one of the section's metric records.
+    """
     if row is None:
-        return Cell("n/a")
+        return Cell(MISSING)
     text = fmt(row["value"])
     low, high = row["ci_low"], row["ci_high"]
-    if text != "n/a" and _num(low) != "n/a" and _num(high) != "n/a":
+    if text != MISSING and fmt_num(low) != MISSING and fmt_num(high) != MISSING:
         return Cell(text, f"[{fmt(low)}, {fmt(high)}]")
     return Cell(text)
 
 
 def _p(value: Any) -> str:
-    if _num(value) == "n/a":
-        return "n/a"
+    if fmt_num(value) == MISSING:
+        return MISSING
     return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
 
 
@@ -81,17 +60,17 @@ def _top_k_table(rows: _Rows, groups: list[str], ks: list[int]) -> list[dict[str
         record: dict[str, Any] = {"Group": group, "Candidates": int(n["n"]) if n is not None else 0}
         for k in ks:
             record[f"Top {k}: selection rate [95% CI]"] = _with_ci(
-                rows.get("selection_rate", group, k), _pct
+                rows.get("selection_rate", group, k), pct
             )
             record[f"Top {k}: impact ratio [95% CI]"] = _with_ci(rows.get("impact_ratio", group, k))
             odds = rows.get("mh_odds_ratio", group, k)
             ratio = rows.get("impact_ratio", group, k)
             if odds is not None:
-                text = f"{_num(odds['value'], 2)} ({_p(odds['p_value'])})"
+                text = f"{fmt_num(odds['value'], 2)} ({_p(odds['p_value'])})"
             elif ratio is not None and ratio["value"] == 1.0:
                 text = "comparison group"
             else:
-                text = "n/a"
+                text = MISSING
             record[f"Top {k}: MH odds ratio (CMH)"] = text
         out.append(record)
     return out
@@ -108,7 +87,7 @@ def _exposure_table(rows: _Rows, groups: list[str], has_label: bool) -> list[dic
             "Attention ratio [95% CI]": _with_ci(rows.get("attention_ratio", group)),
         }
         if has_label:
-            record["Mean relevance"] = _num(_value(rows.get("mean_relevance", group)))
+            record["Mean relevance"] = fmt_num(_value(rows.get("mean_relevance", group)))
             record["Disparate treatment ratio [95% CI]"] = _with_ci(
                 rows.get("disparate_treatment_ratio", group)
             )
@@ -155,9 +134,9 @@ def _divergence_table(
         jobs = rows.get("rnd", group)
         record["Jobs (rND)"] = int(jobs["n"]) if jobs is not None else 0
         summary = fair.get(group, {})
-        record["FA*IR pass rate [95% CI]"] = _with_ci(rows.get("fair_pass_rate", group), _pct)
+        record["FA*IR pass rate [95% CI]"] = _with_ci(rows.get("fair_pass_rate", group), pct)
         record["Jobs failing FA*IR"] = (
-            f"{summary['failing']} of {summary['tested']}" if summary.get("tested") else "n/a"
+            f"{summary['failing']} of {summary['tested']}" if summary.get("tested") else MISSING
         )
         record["First failing prefix: median (range)"] = _prefix_text(summary)
         out.append(record)
@@ -168,7 +147,7 @@ def _prefix_text(summary: dict[str, Any]) -> str:
     if not summary.get("failing"):
         return "none fails"
     return (
-        f"{_num(summary['first_failing_prefix_median'], 1).rstrip('0').rstrip('.')} "
+        f"{fmt_num(summary['first_failing_prefix_median'], 1).rstrip('0').rstrip('.')} "
         f"({summary['first_failing_prefix_min']}-{summary['first_failing_prefix_max']})"
     )
 
@@ -197,23 +176,6 @@ def ranking_tables(section: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def with_tables(section: dict[str, Any]) -> dict[str, Any]:
-    """The section with its readable ``"tables"`` after ``"metrics"`` (the JSON's order)."""
-    out: dict[str, Any] = {}
-    for key, value in section.items():
-        if key != "tables":
-            out[key] = value
-        if key == "metrics":
-            tables = ranking_tables(section)
-            out["tables"] = {caption: plain_records(rows) for caption, rows in tables.items()}
-    return out
-
-
-def section_with_tables(result: RankingResult) -> dict[str, Any]:
-    """``RankingResult.to_section()``: the section's numbers with its readable tables."""
-    return with_tables(section_data(result))
-
-
 # -- terminal -------------------------------------------------------------------------
 
 
@@ -222,12 +184,7 @@ def _metric_rows(section: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
 
 
 def _ci_text(m: dict[str, Any] | None, fmt: Any) -> str:
-    if m is None:
-        return "n/a"
-    text = fmt(m["value"])
-    if m.get("ci_low") is not None and m.get("ci_high") is not None and text != "n/a":
-        text += f" [{fmt(m['ci_low'])}, {fmt(m['ci_high'])}]"
-    return text
+    return str(_with_ci(m, fmt))
 
 
 def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> list[str]:
@@ -243,7 +200,7 @@ def _top_k_lines(section: dict[str, Any], attribute: str, groups: list[str]) -> 
                     group,
                     str(rate["n"]) if rate else "0",
                     str(k),
-                    _ci_text(rate, _pct),
+                    _ci_text(rate, pct),
                     _ci_text(rows.get((attribute, group, "impact_ratio", k)), fmt_num),
                     fmt_num(odds["value"], 2) if odds else DASH,
                     fmt_p(odds["p_value"]) if odds else DASH,
@@ -297,7 +254,7 @@ def ranking_text(section: dict[str, Any]) -> list[str]:
         lines += [
             "",
             f"{attribute}  exposure, rank divergence, FA*IR "
-            f"(NDKL {fmt_num(ndkl['value']) if ndkl else 'n/a'})",
+            f"(NDKL {fmt_num(ndkl['value']) if ndkl else MISSING})",
         ]
         lines += _exposure_lines(section, attribute, groups)
     lines += [f"  - {note}" for note in section.get("input_notes", [])]
@@ -313,42 +270,3 @@ def ranking_html(result: RankingResult) -> str:
     facts = result.facts
     head = f"<p><b>Ranking audit</b>: {facts['jobs']} jobs, {facts['rows']} rows</p>"
     return head + (f"<ul>{notes}</ul>" if notes else "") + shown.to_html(index=False)
-
-
-def json_sections(sections: dict[str, Any]) -> dict[str, Any]:
-    """An AuditResult's sections as the JSON carries them, with their readable tables."""
-    return {name: _with_readable_tables(value) for name, value in sections.items()}
-
-
-def _with_readable_tables(section: Any) -> Any:
-    if is_ranking_section(section):
-        return with_tables(section)
-    if is_counterfactual_section(section):
-        return with_counterfactual_tables(section)
-    return section
-
-
-def section_tables(result: AuditResult, name: str) -> dict[str, list[dict[str, Any]]]:
-    """The readable tables of one section of ``result`` (``"ranking"``, ``"counterfactual"``).
-
-    The sections hold numbers; these are the tables a report shows, rendered from
-    them, as records by caption (``pandas.DataFrame(records)`` makes a frame).
-
-    Raises
-    ------
-    KeyError
-        When the result has no section called ``name``.
-
-    Examples
-    --------
-    >>> import pandas as pd, biasaudit
-    >>> df = pd.DataFrame({"job": ["a"] * 4 + ["b"] * 4,
-    ...                    "sex": ["F", "M", "M", "F", "M", "F", "F", "M"],
-    ...                    "score": [0.1, 0.9, 0.8, 0.2, 0.9, 0.7, 0.3, 0.1]})
-    >>> result = biasaudit.audit(df, attributes=["sex"], score="score", job="job", top_k=2,
-    ...                          ranking={"k": 2, "n_bootstrap": 0})
-    >>> section_tables(result, "ranking")["Top-k selection: sex"][0]["Group"]
-    'F'
-    """
-    section = _with_readable_tables(result.sections[name])
-    return dict(section.get("tables", {})) if isinstance(section, dict) else {}
