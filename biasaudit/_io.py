@@ -163,11 +163,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through :func:`atomic_path`."""
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (:func:`write_all_atomic`)."""
+    write_all_atomic({Path(path): text})
 
 
 def write_all_atomic(texts: dict[Path, str]) -> None:

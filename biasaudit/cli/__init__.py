@@ -145,19 +145,14 @@ def _audit_parser(sub: Any) -> None:
     add_matcher_options(p)  # --matcher, --matcher-option, --jobs, --text-column, --cache
 
 
-#: Command-line flags checked with audit()'s own constraints, and an example value each.
-_CHECKED_FLAGS = {
-    "threshold": ("--threshold", "0.5"),
-    "top_k": ("--top-k", "10"),
-    "top_fraction": ("--top-fraction", "0.2"),
-    "min_share": ("--min-share", "0.02"),
-    "alpha": ("--alpha", "0.05"),
-    "confidence": ("--confidence", "0.95"),
-}
+#: audit()'s parameters that flags of the audit command set, checked before any work.
+_CHECKED_FLAGS = ("threshold", "top_k", "top_fraction", "min_share", "alpha", "confidence")
 
 
 def check_flags(args: argparse.Namespace) -> None:
-    """Refuse out-of-range audit flags with the catalogue's message, in command-line words.
+    """Refuse out-of-range audit flags with audit()'s own constraints, before any work.
+
+    :func:`main` words the message with the flag (:func:`in_cli_words`).
 
     Examples
     --------
@@ -165,14 +160,13 @@ def check_flags(args: argparse.Namespace) -> None:
     >>> try:
     ...     check_flags(argparse.Namespace(alpha=5.0))
     ... except E.ValidationError as error:
-    ...     print(error)
+    ...     print(in_cli_words(str(error), {"alpha": "--alpha"}))
     --alpha must be a number in (0, 1); got 5.0. Pass e.g. --alpha 0.05.
     """
-    for name, (flag, example) in _CHECKED_FLAGS.items():
+    for name in _CHECKED_FLAGS:
         value = getattr(args, name, None)
-        if value is not None:
-            given = [rule for rule in AUDIT_CONSTRAINTS[name] if rule is not None]
-            check_param(flag, value, given, fix=f"Pass e.g. {flag} {example}.")
+        if value is not None:  # a flag is a value, never None: check without that option
+            check_param(name, value, [rule for rule in AUDIT_CONSTRAINTS[name] if rule is not None])
 
 
 def _run_audit(args: argparse.Namespace) -> int:

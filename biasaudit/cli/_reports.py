@@ -100,6 +100,31 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
     return out or None
 
 
+#: The file outputs of a command: what each is, and the option that names its path.
+_OUTPUTS = (
+    ("HTML report", "html"),
+    ("Markdown", "markdown"),
+    ("CSV", "csv"),
+    ("JSON result", "json"),
+)
+
+
+def _output_paths(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
+    """(what, option, path) of each file output asked for; ``--json -`` is not a file."""
+    out = []
+    for what, option in _OUTPUTS:
+        value = getattr(args, option, None)
+        if value and value != "-":
+            out.append((what, option, Path(value)))
+    return out
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an unwritable --html, --markdown, --csv or --json path before any work."""
+    for _, _, path in _output_paths(args):
+        check_writable(path)
+
+
 def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
     """Write the outputs the options ask for (--html, --markdown, --csv, --json FILE).
 
@@ -108,33 +133,18 @@ def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
     (and any older files as they were). Unless --quiet, says where each one went.
     """
     title = getattr(args, "title", None)
-    wanted: list[tuple[str, str | None, Callable[[], str]]] = [
-        ("HTML report", getattr(args, "html", None), lambda: to_html(result, title=title)),
-        ("Markdown", getattr(args, "markdown", None), lambda: to_markdown(result, title=title)),
-        ("CSV", getattr(args, "csv", None), lambda: to_csv(result)),
-        ("JSON result", _json_path(args), result.to_json),
-    ]
-    chosen = [(what, Path(path), render) for what, path, render in wanted if path]
-    for _, path, _ in chosen:
-        check_writable(path)
-    write_all_atomic({path: render() for _, path, render in chosen})
+    render: dict[str, Callable[[], str]] = {
+        "html": lambda: to_html(result, title=title),
+        "markdown": lambda: to_markdown(result, title=title),
+        "csv": lambda: to_csv(result),
+        "json": result.to_json,
+    }
+    chosen = _output_paths(args)
+    check_outputs(args)
+    write_all_atomic({path: render[option]() for _, option, path in chosen})
     if not getattr(args, "quiet", False):
-        for what, path, _ in chosen:
+        for what, _, path in chosen:
             sys.stderr.write(f"biasaudit: wrote the {what} to {path}\n")
-
-
-def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse an unwritable --html, --markdown, --csv or --json path before any work."""
-    for name in ("html", "markdown", "csv"):
-        if getattr(args, name, None):
-            check_writable(Path(getattr(args, name)))
-    if _json_path(args):
-        check_writable(Path(str(_json_path(args))))
-
-
-def _json_path(args: argparse.Namespace) -> str | None:
-    value = getattr(args, "json", None)
-    return None if value in (None, "-") else value
 
 
 def _run_report(args: argparse.Namespace) -> int:
