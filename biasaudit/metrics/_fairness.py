@@ -125,8 +125,8 @@ def _rates(c: _Counts) -> np.ndarray:
         return np.where(c.n > 0, c.hits / np.where(c.n > 0, c.n, 1), np.nan)
 
 
-def _reference_index(c: _Counts, reference_group: Hashable | None) -> int:
-    rates = _rates(c)
+def _reference_index(c: _Counts, rates: np.ndarray, reference_group: Hashable | None) -> int:
+    """The comparison group: the one stated, else the highest rate (-1: no rate at all)."""
     if reference_group is None:
         if np.isnan(rates).all():
             return -1
@@ -209,7 +209,7 @@ def impact_ratios(
     """
     c = _counts(y_true, y_pred, sensitive_features, rate, pos_label)
     rates = _rates(c)
-    ratios = _ratios(rates, _reference_index(c, reference_group))
+    ratios = _ratios(rates, _reference_index(c, rates, reference_group))
     return pd.Series(ratios, index=c.labels, name="impact_ratio")
 
 
@@ -345,7 +345,7 @@ def group_summary(
     """
     c = _counts(y_true, y_pred, sensitive_features, rate, pos_label)
     rates = _rates(c)
-    ref = _reference_index(c, reference_group)
+    ref = _reference_index(c, rates, reference_group)
     low, high = wilson_interval(c.hits, c.n, confidence)
     other = np.full(len(rates), ref)
     ref_hits, ref_n = c.hits[other], c.n[other]

@@ -147,7 +147,7 @@ def _ll144_table(result: AuditResult, table: dict[str, Any], i: int, ctx: dict[s
             cells += [_cell(pct(row["scoring_rate"])), _cell(scoring_ratio)]
         cells.append(_cell(note))
         rows.append({"header": group_label(row["group"]), "cells": cells, "cls": cls})
-    role, _ = legal_role(list(table["attribute"]), ctx["metadata"].get("legal_roles"))
+    role, guess = legal_role(list(table["attribute"]), ctx["metadata"].get("legal_roles"))
     return Table(
         id=f"ll144-table-{i}",
         caption=f"{_ROLE_TITLES[role]}: {_attr_label(table['attribute'])} "
@@ -157,6 +157,7 @@ def _ll144_table(result: AuditResult, table: dict[str, Any], i: int, ctx: dict[s
         rows=rows,
         heading=_heading(role, table["attribute"]),
         role=role,
+        guess=guess,
         unknown=table["unknown"],
         n_known=table["n_known"],
     )
@@ -168,9 +169,7 @@ def _ll144(result: AuditResult, ctx: dict[str, Any], now: _dt.datetime) -> dict[
     roles = {t["role"] for t in tables}
     data_type = str(meta.get("data_type") or "")
     explanation = DATA_TYPES.get(data_type.lower())
-    declared = meta.get("legal_roles")
-    guesses = [legal_role(list(t["attribute"]), declared)[1] for t in result.tables]
-    gaps = [*ll144_gaps(roles, data_type), *(g for g in guesses if g)]
+    gaps = [*ll144_gaps(roles, data_type), *(t["guess"] for t in tables if t["guess"])]
     unknown_any = max((t["unknown"] for t in result.tables), default=0)
     excluded = [
         {
