@@ -368,3 +368,36 @@ DASK_RULE = (
     "reduction cannot do. Shuffle each job into one partition and pass selected=, or audit "
     "with DuckDB (Parquet files) or in memory."
 )
+
+# -- input files, folders and cells (biasaudit._io, loaders, engines) --
+PATH_NOT_FOUND = "File {path!r} does not exist. Check the path."
+PATH_IS_FOLDER = "{path!r} is a folder, but the {what} must be one file. Give the path of a file."
+EMPTY_FOLDER = (
+    "Folder {path!r} holds no data to audit: a folder is read as a Parquet dataset, and it has "
+    "no .parquet file (subfolders included){others}. Put the Parquet files there, or give the "
+    "path of one .csv, .tsv or .parquet file."
+)
+NO_MATCHING_FILES = (
+    "No file matches {pattern!r}. Check the pattern, or give the path of a .csv, .tsv or "
+    ".parquet file."
+)
+BAD_LAKE_FILE = (
+    "Could not read {file!r}, one of the {count} Parquet file(s) of {path!r}: {error}. "
+    "Replace or remove that file."
+)
+EXCEL_FILE = (
+    "{path!r} is an Excel workbook, which biasaudit does not read. Save the sheet as CSV "
+    "(in Excel: File > Save As > CSV) and give that file."
+)
+NESTED_COLUMN = (
+    "Column {column!r} ({role}) holds {kind} values, not one value per candidate. Flatten it to "
+    "one plain value per candidate (one row per candidate, one column per item) before the audit."
+)
+BAD_CELLS = (
+    "Column {column!r} ({role}) must hold {expected}, but {count} cell(s) do not; first "
+    "({where}): {cells}. Fix or remove those cells, or recode the column."
+)
+BLANK_IDS = (
+    "Id column {column!r} has {count} blank or missing value(s) (first {where}: {rows}); every "
+    "candidate needs its own id. Fill in those ids or drop the rows."
+)
