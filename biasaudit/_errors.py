@@ -401,3 +401,7 @@ BLANK_IDS = (
     "Id column {column!r} has {count} blank or missing value(s) (first {where}: {rows}); every "
     "candidate needs its own id. Fill in those ids or drop the rows."
 )
+MIXED_TYPES = (
+    "Column {column!r} ({role}) mixes values of different types ({types}), so it cannot be "
+    "read as one column. Make its values one type: all text or all numbers."
+)
