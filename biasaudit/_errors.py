@@ -394,12 +394,12 @@ NESTED_COLUMN = (
     "one plain value per candidate (one row per candidate, one column per item) before the audit."
 )
 BAD_CELLS = (
-    "Column {column!r} ({role}) must hold {expected}, but {count} cell(s) do not; first "
-    "({where}): {cells}. Fix or remove those cells, or recode the column."
+    "Column {column!r} ({role}) must hold {expected}, but {count} cell(s) do not; first: "
+    "{cells} ({where}). Fix or remove those cells, or recode the column."
 )
 BLANK_IDS = (
-    "Id column {column!r} has {count} blank or missing value(s) (first {where}: {rows}); every "
-    "candidate needs its own id. Fill in those ids or drop the rows."
+    "Id column {column!r} has {count} blank or missing value(s) (first rows: {rows}; {where}); "
+    "every candidate needs its own id. Fill in those ids or drop the rows."
 )
 MIXED_TYPES = (
     "Column {column!r} ({role}) mixes values of different types ({types}), so it cannot be "
