@@ -19,6 +19,7 @@ import pytest
 
 import biasaudit
 from biasaudit import _errors as E
+from biasaudit.cli import build_parser, flag_names, in_cli_words
 
 SCHEMA = Path(biasaudit.__file__).parent / "schema" / "audit-result.schema.json"
 BLACK = "Black or African American"
@@ -166,14 +167,14 @@ def test_input_errors_exit_2_with_one_line_and_no_traceback(runs, name: str) -> 
     run = runs[name]
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
-    assert run.stderr == f"biasaudit: error: {_error_cases()[name]}\n"
+    message = in_cli_words(_error_cases()[name], flag_names(build_parser()[0], "audit"))
+    assert run.stderr == f"biasaudit: error: {message}\n"
     assert run.stdout == ""
 
 
 def test_error_message_in_full(runs) -> None:
     assert runs["missing_file"].stderr == (
-        "biasaudit: error: File 'nope.csv' does not exist. "
-        "Check the path, or pass a DataFrame instead.\n"
+        "biasaudit: error: File 'nope.csv' does not exist. Check the path.\n"
     )
     assert runs["no_data"].stderr == (
         "biasaudit: error: No data given. Pass a CSV or Parquet file, or --example resume-study.\n"

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 import biasaudit
-from biasaudit.ranking import RANKING_NEEDS_JOB, RANKING_NEEDS_ORDER, rank_audit
+from biasaudit.ranking import RANKING_NEEDS_JOB, rank_audit
 
 BASE = ["audit", "pool.csv", "-a", "sex", "--job", "job"]
 COMMANDS: dict[str, list[str]] = {
@@ -137,12 +137,16 @@ def test_no_section_without_ranking(runs, workdir: Path) -> None:
     "name, message",
     [
         ("no_job", RANKING_NEEDS_JOB),
-        ("no_order", RANKING_NEEDS_ORDER),
+        (
+            "no_order",
+            "A ranking audit needs an order: got no --score and no --rank. Pass --score COLUMN "
+            "(higher is better) or --rank COLUMN (1 is best).",
+        ),
         (
             "duplicate_rank",
             "Rank column 'broken' gives rank 2 to 2 candidates of job 'R00' (40 job(s) have "
             "duplicate ranks). Each rank may appear once per job; fix the ranks, or pass "
-            "score=... to let ties be broken by pool order.",
+            "--score ... to let ties be broken by pool order.",
         ),
     ],
 )

@@ -202,7 +202,7 @@ def test_needs_a_job_and_an_order(two_jobs: pd.DataFrame) -> None:
     assert str(info.value) == RANKING_NEEDS_ORDER
     assert RANKING_NEEDS_ORDER == (
         "A ranking audit needs an order: got score=None and rank=None. Pass score=COLUMN "
-        "(higher is better; --score COLUMN) or rank=COLUMN (1 is best; --rank COLUMN)."
+        "(higher is better) or rank=COLUMN (1 is best)."
     )
 
 

@@ -276,25 +276,78 @@ def flag_names(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
 
 
 def in_cli_words(message: str, flags: dict[str, str]) -> str:
-    """A catalogue message about a Python parameter, reworded for the command line.
+    """A catalogue message about Python parameters, reworded for the command line.
 
-    ``"{name} must be ...; got ... Pass e.g. {name}=10."`` names the flag instead
-    when a flag of the subcommand sets that parameter; other messages pass through.
+    Messages that already speak to both audiences ("... (on the command line
+    --flag ...)") pass through. Otherwise each ``name=value`` whose parameter a
+    flag of the subcommand sets names the flag (``score=COLUMN`` becomes
+    ``--score COLUMN``, ``score=None`` becomes ``no --score``,
+    ``reference_group={'race': 'White'}`` becomes ``--reference-group
+    race='White'``), a leading ``name must be`` names the flag, and advice that
+    only fits Python ("or pass a DataFrame instead") is dropped.
 
     Examples
     --------
     >>> in_cli_words("top_k must be an integer >= 1; got -1. Pass e.g. top_k=10.",
     ...              {"top_k": "--top-k"})
     '--top-k must be an integer >= 1; got -1. Pass e.g. --top-k 10.'
+    >>> in_cli_words("Got score=None and rank=None. Pass score=COLUMN.",
+    ...              {"score": "--score", "rank": "--rank"})
+    'Got no --score and no --rank. Pass --score COLUMN.'
+    >>> in_cli_words("Pass reference_group={'sex': one of those}.",
+    ...              {"reference_group": "--reference-group"})
+    'Pass --reference-group sex=one of those.'
+    >>> in_cli_words("File 'x' does not exist. Check the path, or pass a DataFrame instead.", {})
+    "File 'x' does not exist. Check the path."
     >>> in_cli_words("Column 'x' is not in the pool.", {"top_k": "--top-k"})
     "Column 'x' is not in the pool."
     """
-    match = re.match(r"^(\w+) must be ", message)
-    if match is None or match.group(1) not in flags:
+    message = _PYTHON_ONLY.sub("", message)
+    if "on the command line" in message:
         return message
-    name, flag = match.group(1), flags[match.group(1)]
-    message = flag + message[len(name) :]
-    return re.sub(rf"(?<![\w-]){re.escape(name)}=", f"{flag} ", message)
+    match = re.match(r"^(\w+) must be ", message)
+    subject = None if match is None else _flag(match.group(1), flags)
+    if match is not None and subject is not None:
+        message = subject + message[len(match.group(1)) :]
+    message = _MAPPING_ARG.sub(lambda m: _mapping_words(m, flags), message)
+    return _KEYWORD_ARG.sub(lambda m: _keyword_words(m, flags), message)
+
+
+#: Advice that fits only a Python caller, dropped from command-line messages.
+_PYTHON_ONLY = re.compile(r",? or pass an? (?:DataFrame|pandas DataFrame)[^.]*(?= ?\.)")
+#: ``name={'column': value}``: a mapping argument (reference_group=...).
+_MAPPING_ARG = re.compile(r"(?<![\w'\"-])(\w+)=\{'([^']*)': ([^{}]*)\}")
+#: ``name=value`` with a simple value: ``None``, ``COLUMN``, ``10``, ``...``, ``[...]``,
+#: a quoted string or a list of one quoted string (``['name']``, one use of a repeatable flag).
+_KEYWORD_ARG = re.compile(
+    r"(?<![\w'\"-])([a-z_]+)=(\[\.\.\.\]|\['[^'\[\]]*'\]|'[^']*'|[\w.\-]*)(?![\[{('\"])"
+)
+
+
+def _flag(name: str, flags: dict[str, str]) -> str | None:
+    """The flag that sets parameter ``name`` (``intersections`` -> ``--intersection``)."""
+    return flags.get(name) or (flags.get(name[:-1]) if name.endswith("s") else None)
+
+
+def _mapping_words(match: re.Match[str], flags: dict[str, str]) -> str:
+    flag = _flag(match.group(1), flags)
+    return match.group(0) if flag is None else f"{flag} {match.group(2)}={match.group(3)}"
+
+
+def _keyword_words(match: re.Match[str], flags: dict[str, str]) -> str:
+    name, value = match.group(1), match.group(2)
+    flag = _flag(name, flags)
+    if flag is None:
+        return match.group(0)
+    end = "" if value == "..." else value[len(value.rstrip(".")) :]  # a sentence's full stop
+    value = value[: len(value) - len(end)]
+    if value == "None":
+        return f"no {flag}{end}"
+    if value in ("True", ""):
+        return flag + end
+    if value.startswith("['"):
+        value = value[2:-2]
+    return f"{flag} {'COL' if value == '[...]' else value}{end}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,7 +29,7 @@ RANKING_NEEDS_JOB = (
 )
 RANKING_NEEDS_ORDER = (
     "A ranking audit needs an order: got score=None and rank=None. Pass score=COLUMN "
-    "(higher is better; --score COLUMN) or rank=COLUMN (1 is best; --rank COLUMN)."
+    "(higher is better) or rank=COLUMN (1 is best)."
 )
 _SECTION_OPTIONS = (
     "alpha",
