@@ -6,7 +6,7 @@ every message has the same shape: what is wrong, the value received, the fix.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "BiasAuditError",
@@ -16,6 +16,7 @@ __all__ = [
     "attribute_list",
     "check_columns",
     "check_known_groups",
+    "first_few",
 ]
 
 
@@ -72,6 +73,28 @@ MISSING_ATTRIBUTES = (
     "Pass attributes=[...] (on the command line --attribute COL, repeatable) with one "
     "or more existing columns."
 )
+
+TOO_MANY_GROUPS = (
+    "Attribute(s) {attributes} make a table of {count:,} groups, more than max_groups={limit:,}. "
+    "So many groups usually means an id or free-text column, and such a table takes long to "
+    "test and cannot be read. Audit a coarser column, or raise the limit with max_groups=N "
+    "(on the command line --max-groups N)."
+)
+
+
+def first_few(values: Sequence[object], limit: int = 5) -> str:
+    """The first ``limit`` values and how many more, for a message of bounded length.
+
+    Examples
+    --------
+    >>> first_few(["a", "b"])
+    "'a', 'b'"
+    >>> first_few(list(range(12)), limit=3)
+    '0, 1, 2 and 9 more'
+    """
+    shown = ", ".join(repr(v) for v in values[:limit])
+    rest = len(values) - limit
+    return f"{shown} and {rest:,} more" if rest > 0 else shown
 
 
 def attribute_list(attributes: str | Iterable[str] | None) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 from biasaudit._validation import Interval, instance_of, validate_params
@@ -21,7 +21,7 @@ from biasaudit.engine import ReduceRequest, check_dask_rule, pool_source, reduce
 from biasaudit.engine._dask import is_dask
 from biasaudit.engine._dask_scoring import score_dask_for_audit
 from biasaudit.matchers._audit import score_for_audit
-from biasaudit.metrics._table import TableSpec
+from biasaudit.metrics._table import MAX_GROUPS, TableSpec, check_table_sizes
 from biasaudit.metrics.significance import ALPHA, CONFIDENCE, CORRECTION
 from biasaudit.pool import CandidatePool, combinations_for
 from biasaudit.ranking import check_ranking_roles, ranking_options, ranking_section
@@ -31,6 +31,7 @@ from biasaudit.results._assemble import check_reference, result_from_stats
 
 __all__ = [
     "AUDIT_CONSTRAINTS",
+    "MAX_GROUPS",
     "AuditConfig",
     "audit",
     "combinations_for",
@@ -48,6 +49,7 @@ AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
     "confidence": [CONFIDENCE],
     "exact_auc": [instance_of(bool)],
     "progress": [None, instance_of(bool)],
+    "max_groups": [Interval(Integral, 1, None, fix="Pass e.g. max_groups=5000.")],
 }
 
 
@@ -76,6 +78,7 @@ class AuditConfig(ReduceRequest):
     cache: Any = None
     progress: bool | None = None
     ranking: Mapping[str, Any] | None = None
+    max_groups: int = MAX_GROUPS
 
     @property
     def scores_first(self) -> bool:
@@ -123,6 +126,7 @@ def audit(
     cache: Any = None,
     progress: bool | None = None,
     ranking: bool | Mapping[str, Any] | None = None,
+    max_groups: int = MAX_GROUPS,
 ) -> AuditResult:
     """Audit a candidate pool for adverse impact and error-rate gaps.
 
@@ -186,6 +190,10 @@ def audit(
         :meth:`biasaudit.RankingResult.to_section`). A dict passes rank_audit
         options, e.g. ``{"k": (10, 20), "n_bootstrap": 500}``; ``k`` defaults
         to 10, 20 and the audit's ``top_k``. Needs ``job`` and a score or rank.
+    max_groups : int
+        The most groups one table may have (crossed attributes: the product of
+        their group counts); more is refused before any test runs, since it
+        usually means an id or free-text column was named as an attribute.
 
     Returns
     -------
@@ -227,17 +235,20 @@ def audit(
         cache=cache,
         progress=progress,
         ranking=ranking_options(ranking, top_k, reference_group),  # before any scoring
+        max_groups=max_groups,
     )
     data, config = _scored(data, config)
     if config.ranking is not None:  # a CandidatePool brings its own roles
         roles = data if isinstance(data, CandidatePool) else config
         check_ranking_roles(roles.job, roles.score, roles.rank)
     reduced = reduce(data, config)
+    combinations = config.combinations(list(reduced.stats.attributes))
+    check_table_sizes(reduced.known_groups, combinations, config.max_groups)
     result = result_from_stats(
         reduced.stats,
         source=reduced.source,
         spec=config.spec(reduced.known_groups),
-        combinations=config.combinations(list(reduced.stats.attributes)),
+        combinations=combinations,
         decision=reduced.decision,
         correction=config.correction,
         exact_auc=reduced.auc,

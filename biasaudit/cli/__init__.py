@@ -19,7 +19,7 @@ from biasaudit import _errors as E
 from biasaudit._io import file_sha256
 from biasaudit._validation import check_param
 from biasaudit._version import __version__
-from biasaudit.audit import AUDIT_CONSTRAINTS, audit
+from biasaudit.audit import AUDIT_CONSTRAINTS, MAX_GROUPS, audit
 from biasaudit.cli import _counterfactual, _gate, _matchers, _reports, _synth
 from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
 from biasaudit.cli._reports import (
@@ -126,6 +126,13 @@ def _audit_parser(sub: Any) -> None:
         default=0.02,
         help="leave groups under this share out of impact ratios (default 0.02)",
     )
+    p.add_argument(
+        "--max-groups",
+        type=int,
+        default=MAX_GROUPS,
+        metavar="N",
+        help=f"refuse tables of more than N groups (default {MAX_GROUPS})",
+    )
     p.add_argument("--correction", choices=["holm", "bh", "none"], default="holm")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     p.add_argument(
@@ -146,7 +153,15 @@ def _audit_parser(sub: Any) -> None:
 
 
 #: audit()'s parameters that flags of the audit command set, checked before any work.
-_CHECKED_FLAGS = ("threshold", "top_k", "top_fraction", "min_share", "alpha", "confidence")
+_CHECKED_FLAGS = (
+    "threshold",
+    "top_k",
+    "top_fraction",
+    "min_share",
+    "alpha",
+    "confidence",
+    "max_groups",
+)
 
 
 def check_flags(args: argparse.Namespace) -> None:
@@ -213,6 +228,7 @@ def _run_audit(args: argparse.Namespace) -> int:
         reference_group=dict(args.reference_group) or None,
         intersections=[tuple(x.split(",")) for x in args.intersection] or None,
         min_share=args.min_share,
+        max_groups=args.max_groups,
         correction=args.correction,
         alpha=args.alpha,
         confidence=args.confidence,

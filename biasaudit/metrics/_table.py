@@ -7,21 +7,60 @@ per-group Mann-Whitney statistics the engine computed).
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from biasaudit._errors import InsufficientDataWarning
+from biasaudit._errors import TOO_MANY_GROUPS, InsufficientDataWarning, ValidationError, first_few
 from biasaudit.engine import SufficientStats
 from biasaudit.metrics import significance as sig
 from biasaudit.metrics._registry import METRICS, Counts, RateMetric, counts_from_cube
 from biasaudit.pool import UNKNOWN
 from biasaudit.regulations import FOUR_FIFTHS
 
-__all__ = ["FOUR_FIFTHS", "TableSpec", "column_names", "group_table"]
+__all__ = [
+    "FOUR_FIFTHS",
+    "MAX_GROUPS",
+    "TableSpec",
+    "check_table_sizes",
+    "column_names",
+    "group_table",
+]
+
+#: The most groups one table of an audit may have (max_groups=).
+MAX_GROUPS = 1000
+
+
+def check_table_sizes(
+    known: Mapping[str, Sequence[Any]],
+    combinations: Sequence[tuple[str, ...]],
+    max_groups: int = MAX_GROUPS,
+) -> None:
+    """Refuse an audit whose tables would have more than ``max_groups`` groups.
+
+    A table of crossed attributes has one group per combination of their known
+    groups. Thousands of groups usually mean an id or free-text column; such
+    tables take long to test and no reader can use them.
+
+    Examples
+    --------
+    >>> check_table_sizes({"sex": ["F", "M"], "race": list("ABC")}, [("sex", "race")], 6)
+    >>> check_table_sizes({"name": [str(i) for i in range(5000)]}, [("name",)])
+    Traceback (most recent call last):
+    ...
+    biasaudit._errors.ValidationError: Attribute(s) ['name'] make a table of 5,000 groups, ...
+    """
+    for attrs in combinations:
+        count = math.prod(len(known[a]) for a in attrs)
+        if count > max_groups:
+            raise ValidationError(
+                TOO_MANY_GROUPS.format(attributes=list(attrs), count=count, limit=max_groups)
+            )
 
 
 _SPECIAL = {
@@ -359,8 +398,8 @@ def _table_info(attrs, labels, counts, unknown, small, eligible, comparisons, sh
     empty = [list(g) for g, u, n in zip(labels, unknown, counts.n) if not u and n == 0]
     if empty:
         warnings.warn(
-            f"Attribute {list(attrs)}: groups {empty} have no candidates; their metrics are "
-            "NaN (insufficient data).",
+            f"Attribute {list(attrs)}: groups [{first_few(empty)}] have no candidates; their "
+            "metrics are NaN (insufficient data).",
             InsufficientDataWarning,
             stacklevel=4,
         )
