@@ -244,7 +244,11 @@ def test_ll144_unknowns_small_categories_and_metadata():
     )
     html = to_html(result, generated_at=FIXED_TIME)
     text = text_of(html)
-    assert "Applicants of unknown category 40 (sex: 0; race: 40)" in text
+    assert (
+        "Applicants of unknown category 40 (sex: 0; race: 40; the parts overlap: a candidate "
+        "unknown in several attributes is counted once in the total and once in each), "
+        "not included in any rate or ratio"
+    ) in text
     assert "Number of applicants 6000" in text
     assert "Distribution date of the tool 2025-03-04" in text
     assert "Date of the audit 2026-01-15" in text
