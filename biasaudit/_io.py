@@ -16,7 +16,9 @@ import narwhals.stable.v2 as nw
 from biasaudit import _errors as E
 
 __all__ = [
+    "EXCEL_SUFFIXES",
     "atomic_path",
+    "check_input_file",
     "check_writable",
     "file_sha256",
     "read_table",
@@ -27,6 +29,28 @@ __all__ = [
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".csv.bz2", ".csv.zip", ".csv.xz", ".tsv")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
+#: Spreadsheet workbooks, refused with a hint to save the sheet as CSV.
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def check_input_file(path: str | Path, what: str = "data") -> Path:
+    """The path of an existing file to read, or one clear refusal (missing, or a folder).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> try:
+    ...     check_input_file(tempfile.gettempdir(), "mapping file")
+    ... except E.ValidationError as error:
+    ...     print(str(error).split(", but ")[1])
+    the mapping file must be one file. Give the path of a file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise E.ValidationError(E.PATH_IS_FOLDER.format(path=str(path), what=what))
+    if not path.is_file():
+        raise E.ValidationError(E.PATH_NOT_FOUND.format(path=str(path)))
+    return path
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 22) -> str:
@@ -44,6 +68,8 @@ def _file_kind(path: Path) -> str:
         return "CSV"
     if name.endswith(_PARQUET_SUFFIXES):
         return "Parquet"
+    if name.endswith(EXCEL_SUFFIXES):
+        raise E.ValidationError(E.EXCEL_FILE.format(path=str(path)))
     raise E.ValidationError(E.UNKNOWN_FILE_TYPE.format(path=str(path)))
 
 
@@ -68,9 +94,7 @@ def read_table(path: str | Path) -> Any:
     """
     import pandas as pd
 
-    path = Path(path)
-    if not path.exists():
-        raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+    path = check_input_file(path)
     kind = _file_kind(path)
     try:
         if kind == "CSV":

@@ -281,11 +281,16 @@ def test_normalize_keeps_the_index_and_the_input():
 def test_missing_and_unknown_files(tmp_path):
     with pytest.raises(ValidationError, match="does not exist"):
         load(tmp_path / "nope.csv")
-    weird = tmp_path / "data.xlsx"
+    weird = tmp_path / "data.foo"
     weird.write_text("x")
     with pytest.raises(ValidationError) as info:
         load(weird)
     assert str(info.value) == E.UNKNOWN_DATA_FORMAT.format(path=str(weird))
+    workbook = tmp_path / "data.xlsx"  # told to save it as CSV, not just "unknown format"
+    workbook.write_text("x")
+    with pytest.raises(ValidationError) as info:
+        load(workbook)
+    assert str(info.value) == E.EXCEL_FILE.format(path=str(workbook))
     broken = tmp_path / "broken.parquet"
     broken.write_text("not parquet")
     with pytest.raises(ValidationError, match=r"Could not read .* as Parquet"):

@@ -228,15 +228,15 @@ def test_attribute_with_no_known_group(small: pd.DataFrame) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "nope.csv"
     got = message(data=path, attributes=["sex"], selected="hired")
-    assert got == E.MISSING_FILE.format(path=str(path))
-    assert got == f"File '{path}' does not exist. Check the path, or pass a DataFrame instead."
+    assert got == E.PATH_NOT_FOUND.format(path=str(path))  # no Python words: the CLI says it too
+    assert got == f"File '{path}' does not exist. Check the path."
     with pytest.raises(ValidationError) as caught:
         biasaudit.audit(str(path), attributes=["sex"], selected="hired")
     assert str(caught.value) == got
 
 
 def test_unknown_file_extension(tmp_path: Path, small: pd.DataFrame) -> None:
-    path = tmp_path / "pool.xlsx"
+    path = tmp_path / "pool.dat"
     small.to_csv(path, index=False)
     got = message(data=path, attributes=["sex"], selected="hired")
     assert got == E.UNKNOWN_FILE_TYPE.format(path=str(path))

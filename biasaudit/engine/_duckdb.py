@@ -17,15 +17,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.parquet as pq
 
 from biasaudit import _errors as E
+from biasaudit.engine._inputs import (
+    BINARY_ROLES,
+    MAX_SHOWN,
+    ROW_NUMBERS,
+    refuse_blank_ids,
+    refuse_cells,
+)
 from biasaudit.engine._numpy import DEFAULT_BINS
 from biasaudit.engine._stats import SufficientStats
 from biasaudit.pool import UNKNOWN, _sorted_labels, combinations_for
 
 __all__ = ["DuckDBSource", "is_lake_path", "reduce_duckdb"]
 
-_MAX_SHOWN = 5
+_MAX_SHOWN = MAX_SHOWN
+_IN_FILE = "a file's row 1 is its first row"
 
 
 def _require_duckdb() -> Any:
@@ -94,12 +103,46 @@ class DuckDBSource:
         if isinstance(data, duckdb.DuckDBPyRelation):
             return cls(data, "duckdb relation", [])
         text = str(data)
-        pattern = str(Path(text) / "**" / "*.parquet") if Path(text).is_dir() else text
+        folder = Path(text).is_dir()
+        pattern = str(Path(text) / "**" / "*.parquet") if folder else text
         files = sorted(_glob.glob(pattern, recursive=True))
+        if not files and folder:
+            others = sorted(p.name for p in Path(text).rglob("*") if p.is_file())
+            seen = f"; it has {len(others)} other file(s), such as {others[0]!r}" if others else ""
+            raise E.ValidationError(E.EMPTY_FOLDER.format(path=text, others=seen))
         if not files:
-            raise E.ValidationError(E.MISSING_FILE.format(path=text))
+            raise E.ValidationError(E.NO_MATCHING_FILES.format(pattern=text))
         order = {"filename": True, "file_row_number": True} if row_order else {}
-        return cls(duckdb.read_parquet(files, **order), text, files)
+        try:
+            relation = duckdb.read_parquet(files, **order)
+        except duckdb.Error as exc:
+            raise _unreadable(text, files, exc) from exc
+        return cls(relation, text, files)
+
+    def unreadable(self, exc: Exception) -> E.ValidationError:
+        """The refusal of a query that failed: the lake's bad file named, when it is one."""
+        if self.files:
+            return _unreadable(self.source, self.files, exc)
+        return E.ValidationError(E.SQL_FAILED.format(database=self.source, error=_first_line(exc)))
+
+    def locate(self, column: str, where: str) -> tuple[list[tuple[str, Any]], str]:
+        """The first rows where ``where`` holds, as (``file row N`` or ``row N``, value),
+        and how those rows count."""
+        if self.files:
+            duckdb = _require_duckdb()
+            located = duckdb.read_parquet(self.files, filename=True, file_row_number=True)
+            rows = located.query(
+                "src",
+                f"SELECT filename, file_row_number + 1, {_q(column)} FROM src WHERE {where} "
+                f"ORDER BY filename, file_row_number LIMIT {_MAX_SHOWN}",
+            ).fetchall()
+            return [(f"{f} row {n}", v) for f, n, v in rows], _IN_FILE
+        rows = self.relation.query(
+            "src",
+            f"SELECT rn, {_q(column)} FROM (SELECT *, row_number() OVER () AS rn FROM src) "
+            f"WHERE {where} ORDER BY rn LIMIT {_MAX_SHOWN}",
+        ).fetchall()
+        return [(f"row {n}", v) for n, v in rows], ROW_NUMBERS
 
     def sha256(self, stats: SufficientStats) -> tuple[str, str]:
         """SHA-256 of the files' bytes (in name order), else of the statistics."""
@@ -115,19 +158,56 @@ class DuckDBSource:
         return digest.hexdigest(), "sufficient statistics (DuckDB relation)"
 
 
-class _Query:
-    """Runs SQL against one relation, named ``src`` inside the query."""
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
 
-    def __init__(self, relation: Any) -> None:
-        self.relation = relation
+
+def _unreadable(path: str, files: list[str], exc: Exception) -> E.ValidationError:
+    """Name the file of a lake that cannot be read: the first whose footer does not
+    parse, else the one DuckDB's message names, else DuckDB's message alone."""
+    for name in files:
+        try:
+            pq.read_metadata(name)
+        except Exception as probe:  # any failure to parse the footer names the file
+            error = _first_line(probe)
+            return E.ValidationError(
+                E.BAD_LAKE_FILE.format(file=name, count=len(files), path=path, error=error)
+            )
+    named = [name for name in files if name in str(exc)]
+    error = _first_line(exc)
+    if named:
+        return E.ValidationError(
+            E.BAD_LAKE_FILE.format(file=named[0], count=len(files), path=path, error=error)
+        )
+    return E.ValidationError(E.SQL_FAILED.format(database=path, error=error))
+
+
+class _Query:
+    """Runs SQL against one relation, named ``src`` inside the query.
+
+    A query that fails (a corrupt file of a lake) is refused with the source's
+    message (:meth:`DuckDBSource.unreadable`).
+    """
+
+    def __init__(self, source: DuckDBSource) -> None:
+        self.source = source
+        self.relation = source.relation
+
+    def _fetch(self, sql: str, how: str) -> Any:
+        duckdb = _require_duckdb()
+        try:
+            return getattr(self.relation.query("src", sql), how)()
+        except duckdb.Error as exc:
+            raise self.source.unreadable(exc) from exc
 
     def rows(self, sql: str) -> list[tuple]:
-        return self.relation.query("src", sql).fetchall()
+        return self._fetch(sql, "fetchall")
 
     def values(self, sql: str) -> np.ndarray:
         """The first column of the result as a NumPy array (no Python objects per row)."""
-        result = self.relation.query("src", sql)
-        return np.asarray(next(iter(result.fetchnumpy().values())), dtype=np.float64)
+        result = self._fetch(sql, "fetchnumpy")
+        return np.asarray(next(iter(result.values())), dtype=np.float64)
 
 
 def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
@@ -144,10 +224,41 @@ def column_type(relation: Any, column: str) -> str:
     return str(dict(zip(relation.columns, relation.types))[column]).upper()
 
 
+def _blank(column: str) -> str:
+    """SQL: the value is missing, or text that is empty or only spaces."""
+    return f"({_q(column)} IS NULL OR trim(CAST({_q(column)} AS VARCHAR)) = '')"
+
+
+def _validate_plain(relation: Any, attributes: Sequence[str], roles: dict[str, Any]) -> None:
+    """Refuse an attribute, job or id column of lists, records or maps."""
+    grouping = [(a, "attributes") for a in attributes]
+    grouping += [(roles[r], r) for r in ("job", "id") if roles.get(r)]
+    for column, role in grouping:
+        kind = column_type(relation, column)
+        if kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
+            name = "list" if kind.endswith("]") else kind.split("(")[0].lower()
+            raise E.ValidationError(
+                E.NESTED_COLUMN.format(column=column, role=role, kind=f"{name} ({kind})")
+            )
+
+
+def _refuse_text_cells(q: _Query, column: str, role: str, n_rows: int) -> None:
+    """Name the cells of a text column that are not numbers (or not 0/1)."""
+    number = f"TRY_CAST({_q(column)} AS DOUBLE)"
+    fits = f"{number} IN (0, 1)" if role in BINARY_ROLES else f"isfinite({number})"
+    bad = f"({number} IS NULL OR NOT ({fits}))"
+    count = q.rows(f"SELECT count(*) FROM src WHERE {bad}")[0][0]
+    if count:
+        located, where = q.source.locate(column, bad)
+        cells = [f"{at}: {'(blank)' if v is None else repr(v)}" for at, v in located]
+        refuse_cells(column, role, count, cells, rows=n_rows, where=where)
+
+
 def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
     kind = column_type(relation, column)
     numeric = any(t in kind for t in (*_NUMERIC_TYPES, "BOOL"))
     if not numeric:
+        _refuse_text_cells(q, column, role, q.rows("SELECT count(*) FROM src")[0][0])
         examples = [r[0] for r in q.rows(f"SELECT {_q(column)} FROM src LIMIT 3")]
         raise E.ValidationError(
             E.NON_NUMERIC_SCORE.format(column=column, dtype=kind.lower(), examples=examples)
@@ -166,6 +277,10 @@ _NUMERIC_TYPES = ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")
 def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str | None) -> None:
     """0/1 numbers or booleans, as the in-memory engine accepts; never the text 'true'."""
     col = _q(column)
+    kind = column_type(relation, column)
+    text = kind != "BOOLEAN" and not any(t in kind for t in _NUMERIC_TYPES)
+    if text:  # a few stray cells among 0/1 text are named, as in memory
+        _refuse_text_cells(q, column, role, q.rows("SELECT count(*) FROM src")[0][0])
     nulls = q.rows(f"SELECT count(*) FROM src WHERE {col} IS NULL")[0][0]
     if nulls:
         raise E.ValidationError(
@@ -173,13 +288,9 @@ def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str 
                 column=column, role=role, count=nulls, ids=_row_ids(q, f"{col} IS NULL", ids)
             )
         )
-    kind = column_type(relation, column)
     if kind == "BOOLEAN":
         return
-    if any(t in kind for t in _NUMERIC_TYPES):
-        where = f"WHERE CAST({col} AS DOUBLE) NOT IN (0, 1)"
-    else:  # text, dates, ...: every value is offending, as in memory
-        where = ""
+    where = "" if text else f"WHERE CAST({col} AS DOUBLE) NOT IN (0, 1)"
     values = q.rows(f"SELECT DISTINCT {col} FROM src {where} LIMIT 50")
     if values:
         shown = [v[0] if where else str(v[0]) for v in values]
@@ -188,6 +299,10 @@ def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str 
 
 
 def _validate_ids(q: _Query, column: str) -> None:
+    blank = q.rows(f"SELECT count(*) FROM src WHERE {_blank(column)}")[0][0]
+    if blank:
+        located, where = q.source.locate(column, _blank(column))
+        refuse_blank_ids(column, blank, [at for at, _ in located], where)
     dup = q.rows(
         f"SELECT {_q(column)} FROM src GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {_MAX_SHOWN}"
     )
@@ -198,6 +313,14 @@ def _validate_ids(q: _Query, column: str) -> None:
         raise E.ValidationError(
             E.DUPLICATE_IDS.format(column=column, count=count, values=[d[0] for d in dup])
         )
+
+
+def _validate_jobs(q: _Query, column: str, ids: str | None) -> None:
+    """Refuse blank job ids, as the in-memory pool does: each would be a job of its own."""
+    count = q.rows(f"SELECT count(*) FROM src WHERE {_blank(column)}")[0][0]
+    if count:
+        rows = _row_ids(q, _blank(column), ids)
+        raise E.ValidationError(E.BLANK_JOB_IDS.format(column=column, count=count, rows=rows))
 
 
 def _decision_sql(
@@ -339,13 +462,16 @@ def reduce_duckdb(
     -------
     stats, source_info, exact_auc, decision
     """
-    relation, q = source.relation, _Query(source.relation)
+    relation, q = source.relation, _Query(source)
     E.check_columns(relation.columns, attributes, roles)
     n_rows = q.rows("SELECT count(*) FROM src")[0][0]
     if n_rows == 0:
         raise E.ValidationError(E.EMPTY_POOL)
+    _validate_plain(relation, attributes, roles)
     if roles.get("id"):
         _validate_ids(q, roles["id"])
+    if roles.get("job"):
+        _validate_jobs(q, roles["job"], roles.get("id"))
     for role in ("score", "rank"):
         if roles.get(role):
             _validate_numeric(q, relation, roles[role], role, roles.get("id"))

@@ -12,15 +12,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
 
 from biasaudit import _errors as E
+from biasaudit._io import read_table, to_narwhals
 from biasaudit._validation import instance_of, validate_params
 from biasaudit.decisions import RULE_CONSTRAINTS, DecisionRule, above_median, make_rule
 from biasaudit.engine._dask import is_dask, reduce_dask
 from biasaudit.engine._duckdb import DuckDBSource, is_lake_path, is_relation, reduce_duckdb
+from biasaudit.engine._inputs import blank_report, check_columns_readable, refuse_blank_ids
 from biasaudit.engine._lazy import collect_lazy, is_polars_lazy
 from biasaudit.engine._numpy import cell_index, reduce_arrays
 from biasaudit.engine._ranksum import CellScores, mann_whitney_u
@@ -117,10 +122,7 @@ def _ranking_roles(request: ReduceRequest, *, with_id: bool) -> dict[str, Any]:
 
 def _memory(data: Any, request: ReduceRequest) -> Reduction:
     """The in-memory reduction of a frame, a file or a CandidatePool."""
-    if isinstance(data, CandidatePool):
-        pool = data
-    else:
-        pool = CandidatePool(data, attributes=request.attributes or (), **request.roles)  # type: ignore[arg-type]
+    pool = data if isinstance(data, CandidatePool) else _pool(data, request)
     rule = _pool_rule(pool, request)
     combos = combinations_for(pool.attributes, request.intersections)
     selection, decision = _decide(pool, rule)
@@ -134,6 +136,24 @@ def _memory(data: Any, request: ReduceRequest) -> Reduction:
         ranking_data=pool,
         ranking_roles={"rank": pool.rank, "score": pool.score},
     )
+
+
+def _pool(data: Any, request: ReduceRequest) -> CandidatePool:
+    """The pool of a frame or a file; a refused column is explained cell by cell.
+
+    The pool refuses a column by its type; when it does, the frame (the file read
+    again: only on this error path) is searched for the offending cells, so the
+    message names them (:func:`check_columns_readable`).
+    """
+    try:
+        pool = CandidatePool(data, attributes=request.attributes or (), **request.roles)  # type: ignore[arg-type]
+    except (E.ValidationError, pa.ArrowException) as refused:
+        frame = to_narwhals(read_table(data) if isinstance(data, (str, Path)) else data)
+        check_columns_readable(frame, request.attribute_list, request.roles)
+        raise refused
+    if pool.id is not None:  # one blank id is unique, so the pool let it through
+        refuse_blank_ids(pool.id, *blank_report(pd.Series(pool.arrays["id"])))
+    return pool
 
 
 def _pool_rule(pool: CandidatePool, config: ReduceRequest) -> DecisionRule | None:

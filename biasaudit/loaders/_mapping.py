@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._io import toml_module
+from biasaudit._io import check_input_file, toml_module
 from biasaudit.loaders._eeo1 import (
     _FLAG_SPELLINGS,
     _KINDS,
@@ -246,10 +246,8 @@ def read_mapping(path: str | Path) -> ColumnMapping:
     >>> read_mapping(folder / "m.toml").audit_options()
     {'attributes': ['sex'], 'selected': 'selected'}
     """
-    path = Path(path)
+    path = check_input_file(path, "mapping file")
     fix = "Write a TOML file with a [columns] table (see biasaudit.loaders)."
-    if not path.is_file():
-        raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
     try:
         document = toml_module().loads(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:

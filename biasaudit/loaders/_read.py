@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._io import EXCEL_SUFFIXES, check_input_file
 from biasaudit._validation import Options, validate_params
 from biasaudit.loaders._mapping import ColumnMapping, read_mapping
 
@@ -45,6 +46,8 @@ def _format_of(path: Path) -> str:
                     head = handle.read(16)
                 return "sqlite" if head == _SQLITE_MAGIC else "duckdb"
             return kind
+    if name.endswith(EXCEL_SUFFIXES):
+        raise E.ValidationError(E.EXCEL_FILE.format(path=str(path)))
     raise E.ValidationError(E.UNKNOWN_DATA_FORMAT.format(path=str(path)))
 
 
@@ -90,9 +93,7 @@ def read_sql(query: str, database: Any) -> pd.DataFrame:
     (2, 2)
     """
     if isinstance(database, (str, Path)):
-        path = Path(database)
-        if not path.is_file():
-            raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+        path = check_input_file(database, "database")
         kind = "sqlite" if _format_of_db(path) == "sqlite" else "duckdb"
         if kind == "sqlite":
             connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -217,9 +218,7 @@ def load(
     if isinstance(source, pd.DataFrame):
         frame = source
     elif isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.exists():
-            raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+        path = check_input_file(source)
         frame = _read_file(path, format or _format_of(path), query)
     else:
         if not query:
