@@ -19,6 +19,15 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit._io import to_narwhals
 from biasaudit.decisions import make_rule
+from biasaudit.engine._inputs import (
+    BINARY_ROLES,
+    MAX_SHOWN,
+    NUMERIC_ROLES,
+    blank_mask,
+    cell_report,
+    refuse_blank_ids,
+    refuse_cells,
+)
 from biasaudit.engine._numpy import reduce_arrays
 from biasaudit.engine._stats import SufficientStats
 from biasaudit.pool import UNKNOWN, CandidatePool, Codes, _binary, _numeric, _sorted_labels
@@ -166,8 +175,62 @@ def _reduce_partition(
     )
 
 
-def _survey(part: pd.DataFrame, keys: Sequence[str], score: str | None, id_column: str | None):
-    """One pass over a partition: its length, distinct key values and score facts."""
+def _blanks(part: pd.DataFrame, roles: dict) -> dict[str, tuple[int, list]]:
+    """Blank or missing job ids and ids of a partition: how many, and the first positions
+    (job ids: named by the id column when there is one, as in memory)."""
+    found = {}
+    for role in ("job", "id"):
+        if roles.get(role):
+            mask = blank_mask(part[roles[role]])
+            at = np.flatnonzero(mask)[:MAX_SHOWN]
+            named = role == "job" and roles.get("id")
+            first = part[roles["id"]].to_numpy()[at] if named else at
+            found[role] = (int(mask.sum()), [v.item() if hasattr(v, "item") else v for v in first])
+    return found
+
+
+def _refuse_blanks(surveys: list, roles: dict, offsets: np.ndarray) -> None:
+    """Refuse blank ids (rows counted from 1) and blank job ids (named as in memory: by
+    id, else by 0-based position)."""
+    for role in ("id", "job"):
+        found = [(s[3][role], int(o)) for s, o in zip(surveys, offsets)] if roles.get(role) else []
+        count = sum(blank[0] for blank, _ in found)
+        if not count:
+            continue
+        if role == "id":
+            rows = [int(p) + o + 1 for (_, first), o in found for p in first]
+            refuse_blank_ids(roles["id"], count, rows)
+        by_id = bool(roles.get("id"))
+        rows = [v if by_id else int(v) + o for (_, first), o in found for v in first]
+        raise E.ValidationError(
+            E.BLANK_JOB_IDS.format(column=roles["job"], count=count, rows=rows[:MAX_SHOWN])
+        )
+
+
+def _cells(part: pd.DataFrame, offset: int, columns: list[tuple[str, str]]) -> list:
+    """Each text column's offending cells in a partition (rows counted from 1 globally)."""
+    return [cell_report(part[column], role, offset) for role, column in columns]
+
+
+def _refuse_text_cells(ddf: Any, roles: dict, offsets: np.ndarray, n: int, dask: Any) -> None:
+    """Name the cells of a text score, rank or 0/1 column that are not what the role needs."""
+    columns = [
+        (role, roles[role])
+        for role in (*NUMERIC_ROLES, *BINARY_ROLES)
+        if roles.get(role) and not _numeric_dtype(ddf, roles[role])
+    ]
+    if not columns:
+        return
+    parts = zip(ddf.to_delayed(), offsets)
+    reports = dask.compute(*[dask.delayed(_cells)(p, int(o), columns) for p, o in parts])
+    for i, (role, column) in enumerate(columns):
+        count = sum(r[i][0] for r in reports)
+        refuse_cells(column, role, count, [c for r in reports for c in r[i][1]], rows=n)
+
+
+def _survey(part: pd.DataFrame, keys: Sequence[str], score: str | None, roles: dict):
+    """One pass over a partition: its length, distinct key values, score facts, blank ids."""
+    id_column = roles.get("id")
     distinct = [part[c].drop_duplicates().astype(object).tolist() for c in keys]
     facts = None
     if score is not None:
@@ -178,7 +241,7 @@ def _survey(part: pd.DataFrame, keys: Sequence[str], score: str | None, id_colum
         ok = values[finite]
         bounds = (float(ok.min()), float(ok.max())) if len(ok) else None
         facts = (len(bad), [v.item() if hasattr(v, "item") else v for v in ids], bounds)
-    return len(part), distinct, facts
+    return len(part), distinct, facts, _blanks(part, roles)
 
 
 def _score_constants(
@@ -186,7 +249,7 @@ def _score_constants(
 ) -> dict[str, Any]:
     """Refuse non-finite scores (first rows named globally); fix the range and the median."""
     column = roles["score"]
-    facts = [f for _, _, f in surveys]
+    facts = [survey[2] for survey in surveys]
     count = sum(f[0] for f in facts)
     if count:
         ids = [
@@ -224,22 +287,23 @@ def reduce_dask(
     # A non-numeric score column is reported by the partition reduction, with its dtype.
     score = roles.get("score") if _numeric_dtype(ddf, roles.get("score")) else None
     surveys = dask.compute(
-        *[dask.delayed(_survey)(p, keys, score, roles.get("id")) for p in ddf.to_delayed()]
+        *[dask.delayed(_survey)(p, keys, score, roles) for p in ddf.to_delayed()]
     )
-    lengths = [length for length, _, _ in surveys]
+    lengths = [survey[0] for survey in surveys]
     n = int(sum(lengths))
     if n == 0:
         raise E.ValidationError(E.EMPTY_POOL)
+    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    _refuse_blanks(list(surveys), roles, offsets)
+    _refuse_text_cells(ddf, roles, offsets, n, dask)
     uniques = [
-        list(dict.fromkeys(v for _, distinct, _ in surveys for v in distinct[i]))
-        for i in range(len(keys))
+        list(dict.fromkeys(v for survey in surveys for v in survey[1][i])) for i in range(len(keys))
     ]
     cats = {a: _categories(u, unknown_values) for a, u in zip(attributes, uniques)}
     if roles.get("job"):
         cats["__job__"] = _categories(uniques[-1], ())
     for a in attributes:
         E.check_known_groups(a, list(cats[a][0]))
-    offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
     constants: dict[str, Any] = {}
     if score is not None:
         constants = _score_constants(ddf, roles, list(surveys), offsets, n, dask)

@@ -302,7 +302,7 @@ def _validate_ids(q: _Query, column: str) -> None:
     blank = q.rows(f"SELECT count(*) FROM src WHERE {_blank(column)}")[0][0]
     if blank:
         located, where = q.source.locate(column, _blank(column))
-        refuse_blank_ids(column, blank, [at for at, _ in located], where)
+        refuse_blank_ids(column, blank, [at.removeprefix("row ") for at, _ in located], where)
     dup = q.rows(
         f"SELECT {_q(column)} FROM src GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT {_MAX_SHOWN}"
     )
