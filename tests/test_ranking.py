@@ -208,13 +208,15 @@ def test_rank_divergences_hand_computed() -> None:
     # rKL: KL((0.3, 0.7) || (0.5, 0.5)) = 0.3 ln 0.6 + 0.7 ln 1.4 = 0.082283; max ln 2.
     kl = 0.3 * math.log(0.6) + 0.7 * math.log(1.4)
     assert out["rkl"][0] == pytest.approx(kl / math.log(2))
-    # rRD: |3/7 - 10/10| = 0.571429; max: all first (ratio taken as 0) or all last (0/10): 1.
-    assert out["rrd"][0] == pytest.approx(4 / 7)
+    # rRD: |3/7 - 10/10| = 0.571429. Max: 9 protected and 1 other in the top 10,
+    # |9/1 - 10/10| = 8 (the extremes reach only 1: all first, ratio taken as 0; all last, 0/10).
+    assert out["rrd"][0] == pytest.approx(4 / 7 / 8)
+    assert out["rrd_max"][0] == pytest.approx(8 * d)
     # The same numbers through rank_audit, with "p" as the protected group.
     frame = pd.DataFrame({"g": np.where(protected, "p", "q"), "rank": np.arange(1, 21)})
     r = rank_audit(frame, attributes=["g"], rank="rank", k=10)
     assert r.value("rnd", "p") == pytest.approx(0.4)
-    assert r.value("rrd", "p") == pytest.approx(4 / 7)
+    assert r.value("rrd", "p") == pytest.approx(4 / 7 / 8)
 
 
 def test_rank_divergences_extremes_and_short_lists() -> None:
@@ -529,10 +531,12 @@ def _naive_divergences(protected: list[bool], step: int) -> dict[str, float]:
         return sum(terms(order, i)[name] / math.log2(i) for i in range(step, n + 1, step))
 
     extremes = [sorted(protected, reverse=True), sorted(protected)]
-    return {
+    out = {
         name: total(protected, name) / max(total(e, name) for e in extremes)
-        for name in ("rnd", "rkl", "rrd")
+        for name in ("rnd", "rkl")
     }
+    out["rrd_sum"] = total(protected, "rrd")  # its normaliser is checked by brute force below
+    return out
 
 
 def test_rank_divergences_match_a_naive_loop_on_random_rankings() -> None:
@@ -547,10 +551,27 @@ def test_rank_divergences_match_a_naive_loop_on_random_rankings() -> None:
         flags = protected[jobs == j].tolist()
         if 0 < sum(flags) < len(flags):
             naive = _naive_divergences(flags, 5)
-            for name in ("rnd", "rkl", "rrd"):
+            for name in ("rnd", "rkl"):
                 assert out[name][j] == pytest.approx(naive[name])
+            assert out["rrd"][j] * out["rrd_max"][j] == pytest.approx(naive["rrd_sum"])
         else:
             assert math.isnan(out["rnd"][j])
+
+
+@pytest.mark.parametrize("step", [2, 3, 4])
+def test_normalisers_are_the_largest_value_over_every_ranking(step: int) -> None:
+    # Every ranking of n candidates, p protected: the largest normalised value is exactly 1
+    # (rRD normalised by the two extreme rankings reached 1.67 at n = 10, p = 2).
+    for n in (7, 10):
+        for plus in range(1, n):
+            flags = np.zeros((math.comb(n, plus), n), bool)
+            for row, combo in enumerate(itertools.combinations(range(n), plus)):
+                flags[row, list(combo)] = True
+            jobs = np.repeat(np.arange(len(flags)), n)
+            positions = np.tile(np.arange(1, n + 1), len(flags))
+            out = R.rank_divergences(jobs, positions, flags.ravel(), len(flags), step=step)
+            for name in ("rnd", "rkl", "rrd"):
+                assert np.nanmax(out[name]) == pytest.approx(1.0), (name, n, plus)
 
 
 def test_ndkl_matches_a_naive_loop_on_random_rankings() -> None:

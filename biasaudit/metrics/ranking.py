@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import numpy as np
 from scipy import stats
+from scipy.ndimage import maximum_filter1d
 
 from biasaudit._validation import Interval, SequenceOf, instance_of, validate_params
 from biasaudit.metrics.significance import ALPHA
@@ -433,10 +434,14 @@ def _cut_rows(sizes: np.ndarray, step: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _normalisers(sizes: np.ndarray, plus: np.ndarray, step: int) -> list[np.ndarray]:
-    """Largest rND, rKL, rRD sums of each job: the larger of the two extreme rankings.
+    """Largest rND, rKL, rRD sums of each job over every ranking of its candidates.
 
-    They depend only on (length, protected count), so they are computed once per
-    distinct pair and shared by the jobs that have it.
+    For rND and rKL the largest sum is reached by one of the two extreme rankings
+    (the protected group all first, or all last). For rRD it is not: a prefix
+    with one non-protected candidate among many protected ones has a larger
+    ratio than either extreme, so its largest sum comes from
+    :func:`_rrd_normalisers`. They depend only on (length, protected count), so
+    they are computed once per distinct pair and shared by the jobs that have it.
     """
     if not len(sizes):
         return [np.zeros(0)] * 3
@@ -449,11 +454,69 @@ def _normalisers(sizes: np.ndarray, plus: np.ndarray, step: int) -> list[np.ndar
     first = _divergence_terms(np.minimum(i, plus_c), i, plus_c, n_c)
     last = _divergence_terms(np.maximum(0.0, i - (n_c - plus_c)), i, plus_c, n_c)
     out = []
-    for hi1, hi2 in zip(first, last):
+    for hi1, hi2 in zip(first[:2], last[:2]):
         z1 = np.bincount(owner, weights=discount * hi1, minlength=len(pairs))
         z2 = np.bincount(owner, weights=discount * hi2, minlength=len(pairs))
         out.append(np.maximum(z1, z2)[np.asarray(key).reshape(-1)])
+    out.append(_rrd_normalisers(n_u, plus_u, step)[np.asarray(key).reshape(-1)])
     return out
+
+
+#: Cells of one batch of the rRD dynamic programme (pairs x protected counts).
+_RRD_BATCH_CELLS = 1 << 22
+
+
+def _rrd_normalisers(n: np.ndarray, plus: np.ndarray, step: int) -> np.ndarray:
+    """The largest discounted rRD sum of any ranking of ``n`` candidates, ``plus`` protected.
+
+    Dynamic programming over the protected count ``c`` at each cut-off ``i``: the
+    best sum up to ``i`` ending at ``c`` is the term at ``(i, c)`` plus the best
+    sum at the previous cut-off over counts ``c - step .. c`` (a prefix gains
+    0 to ``step`` protected candidates between cut-offs), with ``c`` kept where a
+    ranking can reach it (``i - minus <= c <= min(i, plus)``). All (n, plus)
+    pairs advance together, in batches of bounded memory sorted by ``plus``;
+    O(n / step * plus) per pair.
+
+    Examples
+    --------
+    >>> # 20 candidates, 10 protected, cut-offs 10 and 20: 9 protected and 1 other in
+    >>> # the top 10 gives |9/1 - 10/10| = 8, more than either extreme ranking (1)
+    >>> z = _rrd_normalisers(np.array([20]), np.array([10]), 10)
+    >>> round(float(z[0] * np.log2(10)), 6)
+    8.0
+    """
+    n, plus = np.asarray(n, dtype=np.int64), np.asarray(plus, dtype=np.int64)
+    out = np.zeros(len(n))
+    order = np.argsort(plus, kind="stable")
+    widths = plus[order] + 1  # non-decreasing, so a batch's largest width is its last
+    start = 0
+    while start < len(order):
+        size = np.arange(1, len(order) - start + 1) * widths[start:]
+        stop = start + max(1, int(np.searchsorted(size, _RRD_BATCH_CELLS, side="right")))
+        rows = order[start:stop]
+        out[rows] = _rrd_batch(n[rows], plus[rows], step)
+        start = stop
+    return out
+
+
+def _rrd_batch(n: np.ndarray, plus: np.ndarray, step: int) -> np.ndarray:
+    """:func:`_rrd_normalisers` for one batch of pairs, advanced cut-off by cut-off."""
+    minus = n - plus
+    counts = np.arange(int(plus.max()) + 1, dtype=np.float64)[None, :]
+    best = np.full((len(n), counts.shape[1]), -np.inf)
+    best[:, 0] = 0.0
+    target = (plus / np.maximum(minus, 1))[:, None]
+    for i in range(step, int(n.max()) + 1, step):
+        reach = maximum_filter1d(
+            best, size=step + 1, axis=1, origin=step // 2, mode="constant", cval=-np.inf
+        )
+        others = i - counts
+        ratio = np.where(others > 0, counts / np.maximum(others, 1.0), 0.0)
+        term = np.abs(ratio - target) / np.log2(i)
+        feasible = (counts >= (i - minus)[:, None]) & (counts <= np.minimum(i, plus)[:, None])
+        best = np.where((n >= i)[:, None], np.where(feasible, reach + term, -np.inf), best)
+    defined = (plus > 0) & (minus > 0) & (n >= step)
+    return np.where(defined, best.max(axis=1), 0.0)
 
 
 @validate_params(_FAIR)

@@ -167,9 +167,11 @@ def _methods(result: RankingResult) -> list[str]:
         "over the job's positions; mean over jobs, 0 is proportional.",
         "rND, rKL and rRD (Yang and Stoyanovich 2017) take each group in turn as the protected "
         f"group, at cut-offs {divergence['cutoffs']}, with discount {divergence['discount']}; "
-        "each is divided by its normaliser, the larger value of the two extreme rankings of "
-        "the same job (the protected group all first, or all last), so 0 is no divergence and "
-        "1 is as divergent as those extremes; mean over the jobs where defined.",
+        "each is divided by its normaliser, the largest value any ranking of the same job can "
+        "reach (for rND and rKL one of the two extreme rankings, the protected group all first "
+        "or all last; for rRD found over every prefix, since one other candidate among many "
+        "protected ones exceeds both extremes), so 0 is no divergence and 1 is the most "
+        "divergent ranking possible; mean over the jobs where defined.",
         "FA*IR (Zehlike et al. 2017): a job fails for a group when some prefix of length k "
         "holds fewer of its members than m(k) = binom.ppf(alpha_c, k, p), p the group's share "
         f"of the job{target}, and alpha = {fair['alpha']} adjusted to alpha_c so that a fair "
