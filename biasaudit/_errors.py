@@ -428,3 +428,17 @@ MIXED_TYPES = (
     "Column {column!r} ({role}) mixes values of different types ({types}), so it cannot be "
     "read as one column. Make its values one type: all text or all numbers."
 )
+
+# -- matcher services and the score cache (biasaudit.matchers, issue 13) --
+HTTP_FAILED_FOR_JOB = (
+    "The scoring service at {url} failed while scoring job {job!r}, after {attempts} "
+    "attempt(s): {error}. Check that the service is up, or raise timeout= / retries=."
+)
+CACHE_NOT_USABLE = (
+    "The score cache {path!r} {problem}. Pass cache=FOLDER (biasaudit keeps scores.sqlite "
+    "inside it) or the path of a new .sqlite file."
+)
+MATCHER_OPTION_MISSING = (
+    "Matcher {matcher!r} needs the option(s) {missing}, which were not given. Pass "
+    "matcher_options={{{example}: ...}} (on the command line --matcher-option {example_cli}=VALUE)."
+)
