@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from biasaudit import _errors as E
@@ -174,6 +175,12 @@ def _unreadable(path: str, files: list[str], exc: Exception) -> E.ValidationErro
             return E.ValidationError(
                 E.BAD_LAKE_FILE.format(file=name, count=len(files), path=path, error=error)
             )
+    differs = _schema_mismatch(files)
+    if differs:
+        name, error = differs
+        return E.ValidationError(
+            E.BAD_LAKE_FILE.format(file=name, count=len(files), path=path, error=error)
+        )
     named = [name for name in files if name in str(exc)]
     error = _first_line(exc)
     if named:
@@ -181,6 +188,31 @@ def _unreadable(path: str, files: list[str], exc: Exception) -> E.ValidationErro
             E.BAD_LAKE_FILE.format(file=named[0], count=len(files), path=path, error=error)
         )
     return E.ValidationError(E.SQL_FAILED.format(database=path, error=error))
+
+
+def _in_words(kind: pa.DataType) -> str:
+    """An Arrow type as a reader says it: text, numbers, true/false, else its name."""
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return "text"
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        return f"numbers ({kind})"
+    return "true/false" if pa.types.is_boolean(kind) else str(kind)
+
+
+def _schema_mismatch(files: list[str]) -> tuple[str, str] | None:
+    """The first file whose column types differ from the first file's, and how."""
+    first = pq.read_schema(files[0])
+    for name in files[1:]:
+        schema = pq.read_schema(name)
+        for field in schema:
+            index = first.get_field_index(field.name)
+            if index >= 0 and first.field(index).type != field.type:
+                error = (
+                    f"its column {field.name!r} holds {_in_words(field.type)}, but "
+                    f"{_in_words(first.field(index).type)} in {files[0]!r}"
+                )
+                return name, error
+    return None
 
 
 class _Query:
