@@ -156,6 +156,24 @@ def check_writable(path: Path) -> None:
         raise E.ValidationError(E.UNWRITABLE_OUTPUT.format(path=str(path), problem=problem))
 
 
+def _staged(target: Path) -> tuple[int, str]:
+    """A new temporary file beside ``target``, with the permissions ``target`` will have.
+
+    ``mkstemp`` creates files readable by their owner only (0600); a report written
+    through it would lose the permissions a plain ``open`` gives: those of the file
+    it replaces, else 0666 less the umask.
+    """
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:  # a new file
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    os.chmod(name, mode)
+    return handle, name
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside ``path`` that replaces it only when the block succeeds.
@@ -174,7 +192,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     """
     target = Path(path)
     check_writable(target)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, name = _staged(target)
     os.close(handle)
     tmp = Path(name)
     try:
@@ -199,7 +217,7 @@ def write_all_atomic(texts: dict[Path, str]) -> None:
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in texts.items():
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            handle, name = _staged(path)
             staged.append((Path(name), path))
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)

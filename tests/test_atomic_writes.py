@@ -26,6 +26,20 @@ def test_write_replaces_whole(tmp_path) -> None:
     assert target.read_text(encoding="utf-8") == '{"a": 1}\n'
 
 
+def test_outputs_get_the_permissions_a_plain_write_gives(tmp_path) -> None:
+    # The temporary file behind an atomic write is private (0600); the report must not be.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x", encoding="utf-8")
+    new, kept = tmp_path / "new.html", tmp_path / "kept.html"
+    write_text_atomic(new, "report")
+    assert new.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    kept.write_text("old", encoding="utf-8")
+    kept.chmod(0o640)
+    with atomic_path(kept) as tmp:
+        tmp.write_text("new", encoding="utf-8")
+    assert kept.stat().st_mode & 0o777 == 0o640
+
+
 @pytest.mark.parametrize(
     ("where", "problem"),
     [("missing/report.html", "does not exist"), (".", "it is a folder")],
