@@ -109,8 +109,8 @@ def test_http_retries_500s(server, pool):
     server.faults = ["500"] * 3
     with pytest.raises(MatcherError) as err:
         score_candidates(http(server, retries=2, batch_size=60), pool, JOB)
-    assert str(err.value) == E.HTTP_FAILED.format(
-        url=server.url + "/score", attempts=3, error="HTTP 500 Internal Server Error"
+    assert str(err.value) == E.HTTP_FAILED_FOR_JOB.format(
+        url=server.url + "/score", job="J1", attempts=3, error="HTTP 500 Internal Server Error"
     )
 
 
@@ -134,10 +134,14 @@ def test_http_timeout_is_retried_then_reported(server, pool):
 
 
 def test_http_client_errors_are_not_retried(server, pool):
-    server.faults = ["401"]
-    with pytest.raises(MatcherError, match=r"1 attempt\(s\): HTTP 401 Unauthorized: '\{"):
+    server.faults = ["400"]
+    with pytest.raises(MatcherError, match=r"1 attempt\(s\): HTTP 400 Bad Request: '\{"):
         score_candidates(http(server, batch_size=60), pool, JOB)
     assert server.requests == 1
+    server.faults = ["401"]  # an answer refusing the credentials may echo them: not quoted
+    with pytest.raises(MatcherError, match=r"HTTP 401 Unauthorized \(the service refused"):
+        score_candidates(http(server, batch_size=60), pool, JOB)
+    assert server.requests == 2
 
 
 def test_http_malformed_json_is_an_error_at_once(server, pool):

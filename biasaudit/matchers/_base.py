@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -29,7 +30,23 @@ SERVICE_CONSTRAINTS = {
     "concurrency": [Interval(Integral, 1, None, fix="Pass e.g. concurrency=4.")],
 }
 
-__all__ = ["BaseMatcher", "Matcher", "MatcherError", "canonical_json", "text_of"]
+__all__ = ["BaseMatcher", "Matcher", "MatcherError", "canonical_json", "redact", "text_of"]
+
+#: What stands in for a secret in every output and message.
+REDACTED = "***"
+#: Query parameters whose value is a secret (compared case-insensitively, ``-`` as ``_``).
+SECRET_PARAMETERS = frozenset(
+    {"key", "api_key", "apikey", "token", "access_token", "secret", "password", "sig", "signature"}
+)
+_SECRET_NAMES = "|".join(sorted(re.escape(n).replace("_", "[_-]") for n in SECRET_PARAMETERS))
+#: ``name=value`` of a key-like parameter, in a query string or free text.
+_SECRET_PARAMETER = re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_NAMES})=)[^&#;,)\s'\"]+")
+#: The user-information part of a URL (``https://user:pass@host``).
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s'\"]+@")
+#: An ``Authorization`` value quoted in a text (``Bearer abc``, ``Basic abc``).
+_AUTH_VALUE = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]{4,}")
+#: Shorter values are not treated as secrets (redacting "1" everywhere would garble text).
+_MIN_SECRET = 4
 
 _LOCK_TYPES = {type(threading.Lock()): threading.Lock, type(threading.RLock()): threading.RLock}
 
@@ -86,6 +103,42 @@ def canonical_json(value: Any) -> str:
     '{"a":[1.5,null],"b":1}'
     """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str, allow_nan=True)
+
+
+def redact(text: str, secrets: Sequence[str | None] = ()) -> str:
+    """``text`` with every secret replaced by ``***``.
+
+    The one redaction used for provenance, cache metadata, reports and
+    messages: the user information of URLs (``user:pass@``), the values of
+    key-like parameters (``key``, ``api_key``, ``apikey``, ``token``,
+    ``access_token``, ``secret``, ``password``, ``sig``, ``signature``; any
+    case), ``Bearer``/``Basic`` credentials, and each of ``secrets`` (a token,
+    header values) wherever it occurs.
+
+    Parameters
+    ----------
+    text : str
+        A URL, a message or a response body.
+    secrets : sequence of str
+        Values known to be secret; values shorter than 4 characters are ignored.
+
+    Returns
+    -------
+    str
+        The text with the secrets masked.
+
+    Examples
+    --------
+    >>> redact("https://bob:hunter2@scoring.example/score?API_KEY=abc&model=v3")
+    'https://***@scoring.example/score?API_KEY=***&model=v3'
+    >>> redact("invalid token s3cret-42 for Bearer s3cret-42", ["s3cret-42"])
+    'invalid token *** for Bearer ***'
+    """
+    for secret in sorted({s for s in secrets if s and len(s) >= _MIN_SECRET}, key=len)[::-1]:
+        text = text.replace(secret, REDACTED)
+    text = _URL_CREDENTIALS.sub(rf"\1{REDACTED}@", text)
+    text = _SECRET_PARAMETER.sub(rf"\1{REDACTED}", text)
+    return _AUTH_VALUE.sub(rf"\1\2{REDACTED}", text)
 
 
 class BaseMatcher:

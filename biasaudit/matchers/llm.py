@@ -23,6 +23,7 @@ from biasaudit.matchers._base import (
     BaseMatcher,
     MatcherError,
     as_list,
+    redact,
     require_columns,
 )
 from biasaudit.matchers._jobs import Job
@@ -121,8 +122,15 @@ class LLMMatcher(BaseMatcher):
     max_tokens : int
         Longest answer.
     token_env : str, optional
-        Environment variable with the API key (never stored or written anywhere).
-    timeout, retries, backoff, concurrency, batch_size
+        Environment variable with the API key (never stored or written anywhere;
+        masked wherever an answer that echoes it is quoted).
+    timeout : float
+        Seconds each request may take in all (a total deadline, not a per-read
+        limit, as for the ``http`` adapter).
+    retries, backoff : int, float
+        As for the ``http`` adapter: 429 and 5xx answers, timeouts and
+        connections closed mid-answer are retried.
+    concurrency, batch_size
         As for the ``http`` adapter; ``batch_size`` is the shortlist size in rank mode.
 
     Examples
@@ -199,7 +207,7 @@ class LLMMatcher(BaseMatcher):
     def params(self) -> dict[str, Any]:
         """Model, mode, prompts and sampling settings (never the API key)."""
         return {
-            "base_url": self.base_url,
+            "base_url": redact(self.base_url),
             "model": self.model,
             "mode": self.mode,
             "text_column": self.text_column,
@@ -233,7 +241,7 @@ class LLMMatcher(BaseMatcher):
             for row in candidates[self.fields].to_dict("records")
         ]
 
-    def _ask(self, user: str, repeat: int) -> str | None:
+    def _ask(self, user: str, repeat: int, job: str | None = None) -> str | None:
         body: dict[str, Any] = {
             "model": self.model,
             "messages": [
@@ -247,15 +255,15 @@ class LLMMatcher(BaseMatcher):
             body["seed"] = self.seed + repeat
         with self._lock:
             self.stats["requests"] += 1
-        raw = self._http.post(json.dumps(body).encode())
+        raw = self._http.post(json.dumps(body).encode(), job)
         try:
             answer = json.loads(raw)["choices"][0]["message"]["content"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise MatcherError(
                 E.HTTP_BAD_RESPONSE.format(
-                    url=self._http.url,
+                    url=self._http.redact(self._http.url),
                     problem="not a chat-completions answer (choices[0].message.content)",
-                    body=raw[:200].decode("utf-8", "replace"),
+                    body=self._http.quote(raw),
                 )
             ) from None
         with self._lock:
@@ -277,7 +285,7 @@ class LLMMatcher(BaseMatcher):
     def _score_one(self, text: str, job: dict[str, str]) -> float:
         values = []
         for r in range(self.repeats):
-            answer = self._ask(self.prompt.format(candidate=text, **job), r)
+            answer = self._ask(self.prompt.format(candidate=text, **job), r, job["job_id"])
             value = parse_score(answer or "")
             if value is None:
                 self._unparseable(answer)
@@ -293,7 +301,7 @@ class LLMMatcher(BaseMatcher):
         for r in range(self.repeats):
             order = rng.permutation(k) if self.shuffle else np.arange(k)
             listing = "\n\n".join(f"[{i + 1}]\n{texts[c]}" for i, c in enumerate(order))
-            answer = self._ask(self.prompt.format(candidates=listing, **job), r)
+            answer = self._ask(self.prompt.format(candidates=listing, **job), r, job["job_id"])
             ranking = parse_ranking(answer or "", k)
             if ranking is None:
                 self._unparseable(answer)
