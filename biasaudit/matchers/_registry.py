@@ -166,17 +166,37 @@ def available() -> list[MatcherInfo]:
     return out
 
 
-def _accepted(factory: Callable[..., Any]) -> list[str] | None:
+def _signature(factory: Callable[..., Any]) -> inspect.Signature | None:
     try:
-        params = inspect.signature(factory).parameters.values()
+        return inspect.signature(factory)
     except (TypeError, ValueError):
         return None
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return [p.name for p in params if p.kind is not inspect.Parameter.VAR_POSITIONAL]
 
 
-def get(name: str, **options: Any) -> Any:
+def _check_options(name: str, factory: Callable[..., Any], options: dict[str, Any]) -> None:
+    """Refuse options the factory does not take, and say which required ones are missing."""
+    signature = _signature(factory)
+    if signature is None:
+        return
+    params = list(signature.parameters.values())
+    named = [p for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    by_keyword = [p.name for p in named if p.kind is not p.POSITIONAL_ONLY]
+    if not any(p.kind is p.VAR_KEYWORD for p in params):
+        bad = sorted(set(options) - set(by_keyword))
+        if bad:
+            raise E.ValidationError(
+                E.BAD_MATCHER_OPTION.format(matcher=name, options=bad, accepted=by_keyword)
+            )
+    missing = [p.name for p in named if p.default is p.empty and p.name not in options]
+    if missing:
+        raise E.ValidationError(
+            E.MATCHER_OPTION_MISSING.format(
+                matcher=name, missing=missing, example=repr(missing[0]), example_cli=missing[0]
+            )
+        )
+
+
+def get(name: str, /, **options: Any) -> Any:
     """Build the matcher called ``name`` with ``options``.
 
     Parameters
@@ -187,7 +207,8 @@ def get(name: str, **options: Any) -> Any:
         :func:`register`, or one from an installed package's
         ``biasaudit.matchers`` entry point.
     **options
-        Passed to the adapter (see its class for the accepted options).
+        Passed to the adapter (see its class for the accepted options); an
+        option may be called ``name`` too (the callable adapter's label).
 
     Returns
     -------
@@ -196,7 +217,8 @@ def get(name: str, **options: Any) -> Any:
     Raises
     ------
     biasaudit.ValidationError
-        For an unknown name or an option the adapter does not accept.
+        For an unknown name, an option the adapter does not accept, or a
+        required option left out.
 
     Examples
     --------
@@ -206,13 +228,7 @@ def get(name: str, **options: Any) -> Any:
     True
     """
     factory, _ = _factory(name)
-    accepted = _accepted(factory)
-    if accepted is not None:
-        bad = sorted(set(options) - set(accepted))
-        if bad:
-            raise E.ValidationError(
-                E.BAD_MATCHER_OPTION.format(matcher=name, options=bad, accepted=accepted)
-            )
+    _check_options(name, factory, options)
     matcher = factory(**options)
     if not (hasattr(matcher, "score") and hasattr(matcher, "fingerprint")):
         raise E.ValidationError(E.NOT_A_MATCHER.format(what=f"What {name!r} built ({matcher!r})"))
