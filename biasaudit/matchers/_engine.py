@@ -9,10 +9,13 @@ already answered and a rerun scores only what is left.
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
 import sqlite3
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -41,6 +44,12 @@ _NO_JOB = "-"
 #: Seconds a cache writer waits for another process's write to finish.
 BUSY_TIMEOUT = 120.0
 _LOOKUP_CHUNK = 500
+#: Seconds a run's claim on pairs it is scoring holds off other runs sharing the cache
+#: (a claim of a process that has ended on this machine is void at once).
+CLAIM_SECONDS = 300.0
+#: Seconds between looks at the cache while another run scores pairs this one needs.
+CLAIM_POLL = 0.2
+_HOST = socket.gethostname()
 
 
 def matcher_name(matcher: Any) -> str:
@@ -120,22 +129,38 @@ class ScoreCache:
     """
 
     def __init__(self, path: str | Path) -> None:
-        path = Path(path)
-        if path.suffix not in (".sqlite", ".db", ".sqlite3"):
-            path.mkdir(parents=True, exist_ok=True)
-            path = path / "scores.sqlite"
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        given = str(path)
+        self.path = _database_path(Path(path), given)
         self._lock = threading.Lock()
         # Dask workers share one file: SQLite's file lock serialises their writes, and a
         # writer that finds the file locked waits (up to BUSY_TIMEOUT s) instead of failing.
-        self._db = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, check_same_thread=False)
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS scores (fingerprint TEXT, job TEXT, candidate TEXT, "
-            "score REAL, PRIMARY KEY (fingerprint, job, candidate)) WITHOUT ROWID"
-        )
-        self._db.commit()
+        try:
+            self._db = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise _unusable(given, f"cannot be opened ({exc})") from None
+        try:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS scores (fingerprint TEXT, job TEXT, candidate TEXT, "
+                "score REAL, PRIMARY KEY (fingerprint, job, candidate)) WITHOUT ROWID"
+            )
+            # Pairs a run is scoring right now, so another run sharing the file leaves them.
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS claims (fingerprint TEXT, job TEXT, candidate TEXT, "
+                "owner TEXT, host TEXT, pid INTEGER, expires REAL, "
+                "PRIMARY KEY (fingerprint, job, candidate)) WITHOUT ROWID"
+            )
+            self._db.commit()
+            columns = [row[1] for row in self._db.execute("PRAGMA table_info(scores)")]
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise _unusable(
+                str(self.path), f"is not a SQLite database biasaudit can use ({exc})"
+            ) from None
+        if columns != ["fingerprint", "job", "candidate", "score"]:
+            self._db.close()
+            raise _unusable(given, f"has a 'scores' table of other columns ({columns})")
 
     def get(self, fingerprint: str, job: str, candidates: Sequence[str]) -> dict[str, float]:
         """Cached scores of ``candidates`` for ``job`` (absent keys are not cached)."""
@@ -176,6 +201,58 @@ class ScoreCache:
                 [(fingerprint, job, c, float(s)) for c, s in zip(candidates, scores)],
             )
 
+    def claim(
+        self, fingerprint: str, job: str, candidates: Sequence[str], owner: str
+    ) -> tuple[dict[str, float], set[str]]:
+        """Look up ``candidates`` again and claim those nobody has scored or is scoring.
+
+        One transaction, so two runs sharing the file never claim the same
+        candidate. Returns the cached scores and the candidates another live
+        run has claimed; every other candidate is now claimed by ``owner``
+        for :data:`CLAIM_SECONDS` (or until :meth:`release`).
+        """
+        wanted = list(dict.fromkeys(candidates))
+        found: dict[str, float] = {}
+        taken: set[str] = set()
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                    chunk = wanted[start : start + _LOOKUP_CHUNK]
+                    marks = ", ".join("?" * len(chunk))
+                    where = f"fingerprint = ? AND job = ? AND candidate IN ({marks})"
+                    found.update(
+                        self._db.execute(
+                            f"SELECT candidate, score FROM scores WHERE {where}",
+                            (fingerprint, job, *chunk),
+                        ).fetchall()
+                    )
+                    for candidate, other, host, pid, expires in self._db.execute(
+                        f"SELECT candidate, owner, host, pid, expires FROM claims WHERE {where}",
+                        (fingerprint, job, *chunk),
+                    ).fetchall():
+                        if other != owner and expires > now and _alive(host, pid):
+                            taken.add(candidate)
+                free = [c for c in wanted if c not in found and c not in taken]
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO claims VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (fingerprint, job, c, owner, _HOST, os.getpid(), now + CLAIM_SECONDS)
+                        for c in free
+                    ],
+                )
+                self._db.commit()
+            except BaseException:
+                self._db.rollback()
+                raise
+        return found, taken
+
+    def release(self, owner: str) -> None:
+        """Drop every claim of ``owner`` (its calls have ended: scored, failed or stopped)."""
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM scores").fetchone()[0])
@@ -186,6 +263,41 @@ class ScoreCache:
 
     def __repr__(self) -> str:
         return f"ScoreCache({str(self.path)!r})"
+
+
+def _database_path(path: Path, given: str) -> Path:
+    """The SQLite file of a cache path (a folder gets ``scores.sqlite``); made if absent."""
+    try:
+        if path.suffix not in (".sqlite", ".db", ".sqlite3"):
+            if path.exists() and not path.is_dir():
+                raise _unusable(given, "is a file, not a folder")
+            path.mkdir(parents=True, exist_ok=True)
+            return path / "scores.sqlite"
+        if path.is_dir():
+            raise _unusable(given, "is a folder, not a .sqlite file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _unusable(given, "lies inside a file, not a folder") from None
+    except OSError as exc:
+        raise _unusable(given, f"cannot be created ({exc.strerror or exc})") from None
+    return path
+
+
+def _unusable(path: str, problem: str) -> E.ValidationError:
+    return E.ValidationError(E.CACHE_NOT_USABLE.format(path=path, problem=problem))
+
+
+def _alive(host: str, pid: int) -> bool:
+    """Whether the process that made a claim may still be running (unknown: yes)."""
+    if host != _HOST or os.name != "posix":
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -331,6 +443,16 @@ def _tasks(
             yield _Task(chunk, candidates.iloc[chunk], job)
 
 
+def _claimed(tasks: Iterable[_Task], claim: Any) -> Iterator[_Task]:
+    """Each task cut to the pairs ``claim`` leaves this run (nothing if none are left)."""
+    for task in tasks:
+        mine = claim(task)
+        if mine.all():
+            yield task
+        elif mine.any():
+            yield _Task(task.pairs[mine], task.frame.iloc[np.flatnonzero(mine)], task.job)
+
+
 def _check(output: Any, task: _Task, name: str) -> np.ndarray:
     job_id = task.job.id if task.job is not None else None
     try:
@@ -449,6 +571,8 @@ def score_candidates(
     batch = int(batch_size or getattr(matcher, "batch_size", None) or max(n, 1))
     workers = max(1, int(getattr(matcher, "concurrency", 1) or 1))
     bar = _progress_bar(progress, quiet, int((~cached).sum()), name)
+    owner = f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex}"
+    elsewhere = np.zeros(n_pairs, dtype=bool)  # claimed by another run sharing the cache
 
     def record(task: _Task, values: np.ndarray) -> None:
         scores[task.pairs] = values
@@ -460,12 +584,43 @@ def score_candidates(
         if bar is not None:
             bar.update(len(task.pairs))
 
-    tasks = _tasks(candidates, job_list, row_job, ~cached, batch)
+    def claim(task: _Task) -> np.ndarray:
+        """Just before a batch is sent: which of its pairs this run should score."""
+        assert store is not None and hashes is not None
+        digests = hashes[pair_rows[task.pairs]]
+        key = keys[pair_jobs[task.pairs[0]]]
+        found, taken = store.claim(fingerprint, key, digests.tolist(), owner)
+        done = np.array([h in found for h in digests], dtype=bool)
+        if done.any():  # another run scored them meanwhile
+            scores[task.pairs[done]] = [found[h] for h in digests[done]]
+            cached[task.pairs[done]] = True
+            if bar is not None:
+                bar.update(int(done.sum()))
+        busy = np.array([h in taken for h in digests], dtype=bool)
+        elsewhere[task.pairs[busy]] = True
+        return ~done & ~busy
+
+    todo = ~cached
     try:
-        _run(matcher, tasks, workers, record, name)
+        while True:
+            tasks = _tasks(candidates, job_list, row_job, todo, batch)
+            if store is not None and n:
+                tasks = _claimed(tasks, claim)
+            _run(matcher, tasks, workers, record, name)
+            if store is None or not n:
+                break
+            store.release(owner)  # nothing in flight: scored, failed or never sent
+            todo = elsewhere & np.isnan(scores)
+            if not todo.any():
+                break
+            elsewhere[:] = False
+            time.sleep(CLAIM_POLL)  # another run is scoring them: take its scores, or
+            # take the pairs over once its claim lapses (it ended, or CLAIM_SECONDS passed)
     finally:
         if bar is not None:
             bar.close()
+        if store is not None and n:
+            store.release(owner)
         if store is not None and store is not cache:
             store.close()
     failed = int(np.isnan(scores).sum())
