@@ -411,6 +411,17 @@ def test_auth_failure_and_quoted_bodies_hold_no_secret(server, pool, monkeypatch
     assert SECRET not in str(err.value)
 
 
+def test_a_crashing_matcher_message_is_redacted(pool):
+    def crash(candidates: pd.DataFrame, job: Job | None) -> np.ndarray:
+        raise ValueError(f"could not reach https://u:pw@svc.example/x?api_key={SECRET}")
+
+    with pytest.raises(MatcherError) as err:
+        score_candidates(matchers.get("callable", func=crash), pool, JOB)
+    assert SECRET not in str(err.value) and "https://***@svc.example/x?api_key=***" in str(
+        err.value
+    )
+
+
 def test_cli_audit_writes_no_secret_anywhere(server, pool, tmp_path):
     pool.assign(job="J1").to_csv(tmp_path / "pool.csv", index=False)
     (tmp_path / "jobs.json").write_text(json.dumps([JOB.to_dict()]))

@@ -29,7 +29,7 @@ import pandas as pd
 from biasaudit import _errors as E
 from biasaudit._io import read_table, to_narwhals
 from biasaudit._validation import instance_of, validate_params
-from biasaudit.matchers._base import BATCH_SIZE, FLAG, MatcherError, canonical_json
+from biasaudit.matchers._base import BATCH_SIZE, FLAG, MatcherError, canonical_json, redact
 from biasaudit.matchers._jobs import Job, load_jobs
 
 __all__ = [
@@ -112,12 +112,19 @@ class ScoreCache:
     """An on-disk cache of scores keyed by (matcher fingerprint, job, candidate content).
 
     A SQLite file; every finished batch is committed at once, so a run that is
-    interrupted keeps what it had scored.
+    interrupted keeps what it had scored. Several processes may share it: a
+    ``claims`` table records the pairs each run is scoring (see :meth:`claim`).
 
     Parameters
     ----------
     path : str or Path
         A directory (the file ``scores.sqlite`` inside it is used) or a file path.
+
+    Raises
+    ------
+    biasaudit.ValidationError
+        When the path is a plain file (for a folder), lies inside a file, or
+        is not a SQLite database with biasaudit's ``scores`` table.
 
     Examples
     --------
@@ -529,7 +536,11 @@ def score_candidates(
     batch_size : int, optional
         Rows per call; defaults to ``matcher.batch_size``.
     cache : str, Path or ScoreCache, optional
-        Where scores are kept between runs; a rerun scores only new pairs.
+        Where scores are kept between runs; a rerun scores only new pairs. Runs
+        sharing one cache at the same time score each pair once: each batch is
+        looked up again and claimed just before it is sent, and pairs another
+        run is scoring are taken from the cache when its scores land (a claim
+        lapses when its process ends, or after :data:`CLAIM_SECONDS`).
     quiet : bool
         No progress bar.
     progress : bool, optional
@@ -656,10 +667,10 @@ def _run(matcher: Any, tasks: Iterator[_Task], workers: int, record: Any, name: 
             raise
         except Exception as exc:  # a matcher's own bug or a library error: say whose
             job = task.job.id if task.job is not None else None
+            secrets = getattr(matcher, "secrets", None)
+            error = redact(f"{type(exc).__name__}: {exc}", secrets() if callable(secrets) else ())
             raise MatcherError(
-                E.MATCHER_CRASHED.format(
-                    matcher=name, job=job, error=f"{type(exc).__name__}: {exc}"
-                )
+                E.MATCHER_CRASHED.format(matcher=name, job=job, error=error)
             ) from exc
         return _check(output, task, name)
 

@@ -402,7 +402,7 @@ class HttpMatcher(BaseMatcher):
         return [v for v in (token, *map(str, self.headers.values())) if v]
 
     def redact(self, text: str) -> str:
-        """``text`` without this matcher's secrets (see :func:`~biasaudit.matchers.redact`)."""
+        """``text`` with this matcher's secrets and any credential-like part masked."""
         return redact(text, self.secrets())
 
     def quote(self, body: bytes) -> str:
