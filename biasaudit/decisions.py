@@ -111,8 +111,10 @@ def _order_within_jobs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate order best-first inside each job, and each row's job code.
 
-    Uses the score (descending) when present, else the rank column (ascending);
-    ties keep pool order, so the cut is deterministic.
+    Uses the score (descending) when present, else the rank column (ascending).
+    Ties are broken by the id column when the pool has one (ascending, as every
+    engine does, so shuffling the rows changes nothing), else by pool order; the
+    cut is deterministic either way.
     """
     if "score" in pool.arrays:
         key = -pool.arrays["score"]
@@ -125,9 +127,18 @@ def _order_within_jobs(
         if per_job and pool.job_codes is not None
         else np.zeros(pool.n_rows, dtype=np.int64)
     )
-    order = np.argsort(key, kind="stable")
-    order = order[np.argsort(jobs[order], kind="stable")]
-    return order, jobs
+    return np.lexsort((_tie_order(pool), key, jobs)), jobs
+
+
+def _tie_order(pool: CandidatePool) -> np.ndarray:
+    """Each row's place in the tie-break: its id's sorted position, else its pool position."""
+    ids = pool.arrays.get("id")
+    if ids is None:
+        return np.arange(pool.n_rows)
+    try:
+        return np.unique(ids, return_inverse=True)[1].reshape(-1)
+    except TypeError:  # ids of mixed types (1 and "a") compare as text
+        return np.unique(np.asarray(ids).astype(str), return_inverse=True)[1].reshape(-1)
 
 
 def _select_top(
@@ -153,7 +164,7 @@ def _select_top(
         "jobs": len(sizes),
         "jobs_with_fewer_candidates_than_quota": int((sizes < quota).sum()),
         "jobs_with_ties_at_cutoff": int(straddle.sum()),
-        "tie_break": "pool order",
+        "tie_break": "id column" if "id" in pool.arrays else "pool order",
     }
     return selected, facts
 

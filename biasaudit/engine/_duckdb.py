@@ -355,6 +355,24 @@ def _validate_jobs(q: _Query, column: str, ids: str | None) -> None:
         raise E.ValidationError(E.BLANK_JOB_IDS.format(column=column, count=count, rows=rows))
 
 
+#: The columns DuckDB adds to a lake read with its row order (DuckDBSource.from_data).
+_ROW_ORDER = ("filename", "file_row_number")
+
+
+def _tie_break(roles: dict[str, Any], q: _Query) -> tuple[str, str]:
+    """The ORDER BY tail that breaks ties at a cut-off, and its name in the provenance.
+
+    By id when given, as in memory; else by the files' row order when the source
+    is a lake (the pool order the in-memory engine uses); a relation has no row
+    order, so its ties are broken arbitrarily and the provenance says so.
+    """
+    if roles.get("id"):
+        return f", {_q(roles['id'])}", "id column"
+    if all(c in q.relation.columns for c in _ROW_ORDER):
+        return ", " + ", ".join(_ROW_ORDER), "pool order (files by name, rows within each)"
+    return "", "unspecified (a DuckDB relation has no row order; give an id column)"
+
+
 def _decision_sql(
     rule: dict[str, Any], roles: dict[str, Any], q: _Query
 ) -> tuple[str | None, dict[str, Any]]:
@@ -376,7 +394,7 @@ def _decision_sql(
         }
     per_job = roles["job"] is not None and (kind == "top_k" or rule.get("per_job"))
     part = f"PARTITION BY {_q(roles['job'])}" if per_job else ""
-    tie = f", {_q(roles['id'])}" if roles.get("id") else ""
+    tie, tie_break = _tie_break(roles, q)
     order = f"ORDER BY {score} DESC{tie}"
     if kind == "top_k":
         quota = str(int(rule["k"]))
@@ -386,7 +404,7 @@ def _decision_sql(
         "rule": kind,
         **{k: v for k, v in rule.items() if k != "rule"},
         "score_column": roles["score"],
-        "tie_break": "id column" if tie else "unspecified (DuckDB has no row order)",
+        "tie_break": tie_break,
     }
     return f"CAST(row_number() OVER ({part} {order}) <= {quota} AS INTEGER)", facts
 

@@ -266,8 +266,9 @@ def _rule_dict(config: ReduceRequest) -> dict[str, Any]:
 
 def _duckdb(data: Any, request: ReduceRequest) -> Reduction:
     """Reduced by SQL in DuckDB (a relation, or Parquet files)."""
+    ranked_cut = request.top_k is not None or request.top_fraction is not None
     stats, source, auc, decision = reduce_duckdb(
-        DuckDBSource.from_data(data),
+        DuckDBSource.from_data(data, row_order=ranked_cut and request.id is None),
         attributes=request.attribute_list,
         rule=_rule_dict(request),
         roles=request.roles,
