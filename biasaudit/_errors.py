@@ -231,7 +231,6 @@ UNSUPPORTED_INPUT = (
     "a CandidatePool, or a path to a .csv or .parquet file."
 )
 UNWRITABLE_OUTPUT = "Cannot write {path!r}: {problem}. Pass a file path in an existing folder."
-MISSING_FILE = "File {path!r} does not exist. Check the path, or pass a DataFrame instead."
 UNREADABLE_FILE = (
     "Could not read {path!r} as {kind}: {error}. Check that the file is a valid {kind} file."
 )

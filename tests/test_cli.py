@@ -150,7 +150,7 @@ def test_version(runs) -> None:
 
 def _error_cases() -> dict[str, str]:
     return {
-        "missing_file": E.MISSING_FILE.format(path="nope.csv"),
+        "missing_file": E.PATH_NOT_FOUND.format(path="nope.csv"),
         "missing_column": E.MISSING_COLUMN.format(
             column="race", present=["g", "hired", "stage", "s"], role="attributes"
         ),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
-from biasaudit._io import file_sha256, read_table, write_text_atomic
+from biasaudit._io import check_input_file, file_sha256, read_table, write_text_atomic
 from biasaudit._validation import check_param, instance_of, validate_params
 from biasaudit._version import __version__
 from biasaudit.audit import AUDIT_CONSTRAINTS, audit
@@ -51,9 +51,7 @@ def with_gate_section(result: AuditResult, update: Mapping[str, Any]) -> AuditRe
 
 def _read(data: Any) -> tuple[pd.DataFrame, dict[str, Any] | None]:
     if isinstance(data, (str, Path)):
-        path = Path(data)
-        if not path.is_file():
-            raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+        path = check_input_file(data)
         return read_table(path), {"path": shown_path(path), "sha256": file_sha256(path)}
 
     return to_pandas(data), None

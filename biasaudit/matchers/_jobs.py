@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from biasaudit import _errors as E
+from biasaudit._io import check_input_file
 from biasaudit.matchers._base import as_list
 
 __all__ = ["Job", "load_jobs"]
@@ -161,8 +162,7 @@ def _all_in(skills: Iterable[str], text: str) -> bool:
 
 
 def _read_file(path: Path) -> list[Any]:
-    if not path.exists():
-        raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
+    check_input_file(path, "jobs file")
     suffix = path.suffix.lower()
     try:
         if suffix == ".json":

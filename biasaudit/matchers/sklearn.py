@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from biasaudit import _errors as E
+from biasaudit._io import check_input_file
 from biasaudit._validation import validate_params
 from biasaudit.matchers._base import BATCH_SIZE, FLAG, BaseMatcher, as_list, require_columns
 from biasaudit.matchers._jobs import Job
@@ -21,10 +22,7 @@ __all__ = ["SklearnMatcher", "estimator_scores", "state_digest"]
 def _load_model(path: str | Path) -> Any:
     import joblib
 
-    path = Path(path)
-    if not path.exists():
-        raise E.ValidationError(E.MISSING_FILE.format(path=str(path)))
-    return joblib.load(path)
+    return joblib.load(check_input_file(path, "model file"))
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
