@@ -17,6 +17,7 @@ __all__ = [
     "check_columns",
     "check_known_groups",
     "first_few",
+    "first_rows",
 ]
 
 
@@ -50,7 +51,7 @@ DUPLICATE_COLUMNS = (
     "rename the other. Give every column a distinct name in the file."
 )
 BLANK_JOB_IDS = (
-    "Job column {column!r} has {count} blank or missing value(s) (first rows: {rows}); "
+    "Job column {column!r} has {count} blank or missing value(s) ({where}); "
     "each would become a job of its own. Fill in the job of those rows or drop them."
 )
 DUPLICATE_ATTRIBUTE = (
@@ -95,6 +96,25 @@ def first_few(values: Sequence[object], limit: int = 5) -> str:
     shown = ", ".join(repr(v) for v in values[:limit])
     rest = len(values) - limit
     return f"{shown} and {rest:,} more" if rest > 0 else shown
+
+
+#: How the row numbers in the messages count.
+ROW_NUMBERS = "row 1 is the first row of data, after the header"
+
+
+def first_rows(values: Sequence[object], by_id: bool) -> str:
+    """Where the offending rows are, for a message: their ids, or their row numbers from 1.
+
+    Examples
+    --------
+    >>> first_rows([3, 17], by_id=False)
+    'first rows: [3, 17]; row 1 is the first row of data, after the header'
+    >>> first_rows(["c7"], by_id=True)
+    "first ids: ['c7']"
+    """
+    if by_id:
+        return f"first ids: {list(values)}"
+    return f"first rows: {list(values)}; {ROW_NUMBERS}"
 
 
 def attribute_list(attributes: str | Iterable[str] | None) -> list[str]:
@@ -154,7 +174,7 @@ NON_NUMERIC_SCORE = (
     "Pass a numeric column as score=..., or convert it first."
 )
 NON_FINITE_SCORE = (
-    "Score column {column!r} has {count} NaN or infinite value(s); first row ids: {ids}. "
+    "Score column {column!r} has {count} NaN or infinite value(s) ({where}). "
     "Drop or impute those rows before the audit."
 )
 NOT_BINARY = (
@@ -162,7 +182,7 @@ NOT_BINARY = (
     "found other values: {values}. Recode it to 0/1."
 )
 MISSING_BINARY = (
-    "Column {column!r} ({role}) has {count} missing value(s); first row ids: {ids}. "
+    "Column {column!r} ({role}) has {count} missing value(s) ({where}). "
     "Drop or fill those rows before the audit."
 )
 DUPLICATE_IDS = (

@@ -53,11 +53,14 @@ def _arrow(frame: Any, column: str) -> pa.Array:
     return array
 
 
-def _row_ids(ids: np.ndarray | None, mask: np.ndarray) -> list[Any]:
+def _where(ids: np.ndarray | None, mask: np.ndarray) -> str:
+    """The first rows where ``mask`` holds: their ids, else their row numbers from 1."""
     positions = np.flatnonzero(mask)[:_MAX_SHOWN]
     if ids is None:
-        return [int(p) for p in positions]
-    return [ids[p].item() if hasattr(ids[p], "item") else ids[p] for p in positions]
+        return E.first_rows([int(p) + 1 for p in positions], by_id=False)
+    return E.first_rows(
+        [ids[p].item() if hasattr(ids[p], "item") else ids[p] for p in positions], by_id=True
+    )
 
 
 def _sorted_labels(values: list[Any]) -> list[Any]:
@@ -74,9 +77,8 @@ def _check_job_ids(jobs: pa.Array, column: str, ids: np.ndarray | None) -> None:
         blank = pc.or_(blank, pc.equal(pc.utf8_trim_whitespace(jobs), ""))
     mask = np.asarray(pc.fill_null(blank, True).to_numpy(zero_copy_only=False), dtype=bool)
     if mask.any():
-        rows = _row_ids(ids, mask)
         raise E.ValidationError(
-            E.BLANK_JOB_IDS.format(column=column, count=int(mask.sum()), rows=rows)
+            E.BLANK_JOB_IDS.format(column=column, count=int(mask.sum()), where=_where(ids, mask))
         )
 
 
@@ -120,7 +122,7 @@ def _numeric(frame: Any, column: str, role: str, ids: np.ndarray | None) -> np.n
     bad = ~np.isfinite(values)
     if bad.any():
         raise E.ValidationError(
-            E.NON_FINITE_SCORE.format(column=column, count=int(bad.sum()), ids=_row_ids(ids, bad))
+            E.NON_FINITE_SCORE.format(column=column, count=int(bad.sum()), where=_where(ids, bad))
         )
     return values
 
@@ -131,7 +133,7 @@ def _binary(frame: Any, column: str, role: str, ids: np.ndarray | None) -> np.nd
         mask = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
         raise E.ValidationError(
             E.MISSING_BINARY.format(
-                column=column, role=role, count=int(mask.sum()), ids=_row_ids(ids, mask)
+                column=column, role=role, count=int(mask.sum()), where=_where(ids, mask)
             )
         )
     if pa.types.is_boolean(array.type):

@@ -262,7 +262,7 @@ def test_duckdb_validation_messages_match_the_in_memory_ones() -> None:
         with pytest.raises(biasaudit.ValidationError) as caught:
             biasaudit.audit(data, attributes=["sex"], score="score", threshold=0.1, id="cid")
         assert str(caught.value) == (
-            "Score column 'score' has 2 NaN or infinite value(s); first row ids: [3, 17]. "
+            "Score column 'score' has 2 NaN or infinite value(s) (first ids: [3, 17]). "
             "Drop or impute those rows before the audit."
         )
     bad = _pool(300)
@@ -336,8 +336,8 @@ def test_dask_errors_name_global_rows_and_refuse_pool_wide_rules(dask_client) ->
     with pytest.raises(biasaudit.ValidationError) as caught:
         biasaudit.audit(ddf, attributes=["sex"], score="score", threshold=0.0)
     assert str(caught.value) == (
-        "Score column 'score' has 2 NaN or infinite value(s); first row ids: [5, 350]. "
-        "Drop or impute those rows before the audit."
+        "Score column 'score' has 2 NaN or infinite value(s) (first rows: [6, 351]; row 1 is "
+        "the first row of data, after the header). Drop or impute those rows before the audit."
     )
     with pytest.raises(biasaudit.ValidationError, match="ranks candidates across a whole job"):
         biasaudit.audit(ddf, attributes=["sex"], score="score", top_k=3)

@@ -192,7 +192,7 @@ CASES: dict[str, tuple[Callable[[Path], list[str]], list[str]]] = {
     "missing file": (_missing_file, ["does not exist", "Check the path"]),
     "mapping folder": (_mapping_folder, ["is a folder", "mapping file"]),
     "mapping syntax": (_mapping_syntax, ["Could not read the mapping file", "line 1"]),
-    "jobs folder": (_jobs_folder, ["jobs", "Use a .json, .csv or .tsv file"]),
+    "jobs folder": (_jobs_folder, ["is a folder", "the jobs file must be one file"]),
 }
 
 
@@ -310,7 +310,7 @@ def test_every_engine_refuses_blank_job_ids_alike(engine: str) -> None:
             _engines(frame)[engine], attributes=["sex"], score="score", job="job", threshold=0.5
         )
     assert str(caught.value) == biasaudit._errors.BLANK_JOB_IDS.format(
-        column="job", count=1, rows=[30]
+        column="job", count=1, where=biasaudit._errors.first_rows([31], by_id=False)
     )
 
 

@@ -111,10 +111,12 @@ def test_non_numeric_score(small: pd.DataFrame) -> None:
 def test_nan_and_infinite_scores_give_count_and_row_positions(small: pd.DataFrame) -> None:
     frame = small.assign(score=[0.1, np.nan, 0.3, np.inf, -np.inf, 0.6, 0.7, 0.8])
     got = message(data=frame, attributes=["sex"], score="score")
-    assert got == E.NON_FINITE_SCORE.format(column="score", count=3, ids=[1, 3, 4])
+    assert got == E.NON_FINITE_SCORE.format(
+        column="score", count=3, where=E.first_rows([2, 4, 5], by_id=False)
+    )
     assert got == (
-        "Score column 'score' has 3 NaN or infinite value(s); first row ids: [1, 3, 4]. "
-        "Drop or impute those rows before the audit."
+        "Score column 'score' has 3 NaN or infinite value(s) (first rows: [2, 4, 5]; row 1 is "
+        "the first row of data, after the header). Drop or impute those rows before the audit."
     )
 
 
@@ -122,13 +124,17 @@ def test_non_finite_scores_show_the_id_values_with_an_id_column(small: pd.DataFr
     frame = small.assign(score=[np.nan] * 7 + [0.5])
     got = message(data=frame, attributes=["sex"], score="score", id="cid")
     # Only the first five ids are shown; the count covers all of them.
-    assert got == E.NON_FINITE_SCORE.format(column="score", count=7, ids=["a", "b", "c", "d", "e"])
+    assert got == E.NON_FINITE_SCORE.format(
+        column="score", count=7, where=E.first_rows(["a", "b", "c", "d", "e"], by_id=True)
+    )
 
 
 def test_non_finite_scores_with_integer_ids(small: pd.DataFrame) -> None:
     frame = small.assign(score=[0.1, 0.2, np.inf, 0.4, 0.5, 0.6, 0.7, 0.8], cid=range(100, 108))
     got = message(data=frame, attributes=["sex"], score="score", id="cid")
-    assert got == E.NON_FINITE_SCORE.format(column="score", count=1, ids=[102])
+    assert got == E.NON_FINITE_SCORE.format(
+        column="score", count=1, where=E.first_rows([102], by_id=True)
+    )
 
 
 # -- binary columns ---------------------------------------------------------------
@@ -163,14 +169,16 @@ def test_not_binary_message_in_full(small: pd.DataFrame) -> None:
 def test_missing_values_in_a_binary_column(small: pd.DataFrame, role: str) -> None:
     frame = small.assign(flag=[0, 1, None, 1, 0, None, 0, 1])
     got = message(data=frame, attributes=["sex"], **{role: "flag"})
-    assert got == E.MISSING_BINARY.format(column="flag", role=role, count=2, ids=[2, 5])
+    assert got == E.MISSING_BINARY.format(
+        column="flag", role=role, count=2, where=E.first_rows([3, 6], by_id=False)
+    )
 
 
 def test_missing_binary_message_in_full_with_ids(small: pd.DataFrame) -> None:
     frame = small.assign(hired=pd.array([0, 1, None, 1, 0, 1, 0, 1], dtype="Int8"))
     got = message(data=frame, attributes=["sex"], selected="hired", id="cid")
     assert got == (
-        "Column 'hired' (selected) has 1 missing value(s); first row ids: ['c']. "
+        "Column 'hired' (selected) has 1 missing value(s) (first ids: ['c']). "
         "Drop or fill those rows before the audit."
     )
 

@@ -190,8 +190,7 @@ def _blanks(part: pd.DataFrame, roles: dict) -> dict[str, tuple[int, list]]:
 
 
 def _refuse_blanks(surveys: list, roles: dict, offsets: np.ndarray) -> None:
-    """Refuse blank ids (rows counted from 1) and blank job ids (named as in memory: by
-    id, else by 0-based position)."""
+    """Refuse blank ids and blank job ids (named as in memory: by id, else by row from 1)."""
     for role in ("id", "job"):
         found = [(s[3][role], int(o)) for s, o in zip(surveys, offsets)] if roles.get(role) else []
         count = sum(blank[0] for blank, _ in found)
@@ -201,9 +200,10 @@ def _refuse_blanks(surveys: list, roles: dict, offsets: np.ndarray) -> None:
             rows = [int(p) + o + 1 for (_, first), o in found for p in first]
             refuse_blank_ids(roles["id"], count, rows)
         by_id = bool(roles.get("id"))
-        rows = [v if by_id else int(v) + o for (_, first), o in found for v in first]
+        rows = [v if by_id else int(v) + o + 1 for (_, first), o in found for v in first]
+        where = E.first_rows(rows[:MAX_SHOWN], by_id=by_id)
         raise E.ValidationError(
-            E.BLANK_JOB_IDS.format(column=roles["job"], count=count, rows=rows[:MAX_SHOWN])
+            E.BLANK_JOB_IDS.format(column=roles["job"], count=count, where=where)
         )
 
 
@@ -252,10 +252,10 @@ def _score_constants(
     facts = [survey[2] for survey in surveys]
     count = sum(f[0] for f in facts)
     if count:
-        ids = [
-            i if roles.get("id") else int(i) + int(o) for f, o in zip(facts, offsets) for i in f[1]
-        ][:5]
-        raise E.ValidationError(E.NON_FINITE_SCORE.format(column=column, count=count, ids=ids))
+        by_id = bool(roles.get("id"))
+        ids = [i if by_id else int(i) + int(o) + 1 for f, o in zip(facts, offsets) for i in f[1]]
+        where = E.first_rows(ids[:5], by_id=by_id)
+        raise E.ValidationError(E.NON_FINITE_SCORE.format(column=column, count=count, where=where))
     bounds = [f[2] for f in facts if f[2] is not None]
     low, high = min(b[0] for b in bounds), max(b[1] for b in bounds)
     score = ddf[column].astype("float64")

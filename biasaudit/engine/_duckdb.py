@@ -242,13 +242,14 @@ class _Query:
         return np.asarray(next(iter(result.values())), dtype=np.float64)
 
 
-def _row_ids(q: _Query, where: str, id_column: str | None) -> list[Any]:
+def _where(q: _Query, where: str, id_column: str | None) -> str:
+    """The first rows where ``where`` holds: their ids, else their row numbers from 1."""
     ident = _q(id_column) if id_column else "rn"
     rows = q.rows(
-        f"SELECT {ident} FROM (SELECT *, row_number() OVER () - 1 AS rn FROM src) "
+        f"SELECT {ident} FROM (SELECT *, row_number() OVER () AS rn FROM src) "
         f"WHERE {where} ORDER BY rn LIMIT {_MAX_SHOWN}"
     )
-    return [r[0] for r in rows]
+    return E.first_rows([r[0] for r in rows], by_id=id_column is not None)
 
 
 def column_type(relation: Any, column: str) -> str:
@@ -299,7 +300,7 @@ def _validate_numeric(q: _Query, relation: Any, column: str, role: str, ids: str
     count = q.rows(f"SELECT count(*) FROM src WHERE {bad}")[0][0]
     if count:
         raise E.ValidationError(
-            E.NON_FINITE_SCORE.format(column=column, count=count, ids=_row_ids(q, bad, ids))
+            E.NON_FINITE_SCORE.format(column=column, count=count, where=_where(q, bad, ids))
         )
 
 
@@ -317,7 +318,7 @@ def _validate_binary(q: _Query, relation: Any, column: str, role: str, ids: str 
     if nulls:
         raise E.ValidationError(
             E.MISSING_BINARY.format(
-                column=column, role=role, count=nulls, ids=_row_ids(q, f"{col} IS NULL", ids)
+                column=column, role=role, count=nulls, where=_where(q, f"{col} IS NULL", ids)
             )
         )
     if kind == "BOOLEAN":
@@ -351,8 +352,8 @@ def _validate_jobs(q: _Query, column: str, ids: str | None) -> None:
     """Refuse blank job ids, as the in-memory pool does: each would be a job of its own."""
     count = q.rows(f"SELECT count(*) FROM src WHERE {_blank(column)}")[0][0]
     if count:
-        rows = _row_ids(q, _blank(column), ids)
-        raise E.ValidationError(E.BLANK_JOB_IDS.format(column=column, count=count, rows=rows))
+        where = _where(q, _blank(column), ids)
+        raise E.ValidationError(E.BLANK_JOB_IDS.format(column=column, count=count, where=where))
 
 
 #: The columns DuckDB adds to a lake read with its row order (DuckDBSource.from_data).

@@ -35,8 +35,7 @@ __all__ = [
     "shown_cells",
 ]
 
-#: How the row numbers in the messages count.
-ROW_NUMBERS = "row 1 is the first row of data, after the header"
+ROW_NUMBERS = E.ROW_NUMBERS
 NUMERIC_ROLES = ("score", "rank")
 BINARY_ROLES = ("selected", "label")
 _EXPECTED = {"score": "numbers", "rank": "numbers", "selected": "0 or 1", "label": "0 or 1"}
