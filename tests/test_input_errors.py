@@ -321,3 +321,16 @@ def test_every_engine_names_text_cells_alike(engine: str) -> None:
     with pytest.raises(ValidationError) as caught:
         biasaudit.audit(_engines(frame)[engine], attributes=["sex"], score="score", threshold=0.5)
     assert "2 cell(s) do not; first: row 13: 'abc', row 34: " in str(caught.value)
+
+
+def test_a_list_attribute_is_refused_on_dask_as_in_memory(tmp_path: Path) -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    path = tmp_path / "list.parquet"
+    pq.write_table(pa.table({"sex": [["F"], ["M"]] * 20, "hired": [0, 1] * 20}), path)
+    messages = []
+    for data in (str(path), dd.read_parquet(path)):
+        with pytest.raises(ValidationError) as caught:
+            biasaudit.audit(data, attributes=["sex"], selected="hired")
+        messages.append(str(caught.value))
+    assert messages[1].startswith("Column 'sex' (attributes) holds list")
+    assert messages[0].split(" values,")[0].startswith(messages[1].split(" values,")[0])

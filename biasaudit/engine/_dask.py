@@ -228,10 +228,22 @@ def _refuse_text_cells(ddf: Any, roles: dict, offsets: np.ndarray, n: int, dask:
         refuse_cells(column, role, count, [c for r in reports for c in r[i][1]], rows=n)
 
 
+def _distinct(part: pd.DataFrame, column: str, roles: dict) -> list:
+    """A partition's distinct values of a grouping column; lists or records refused."""
+    values = part[column]
+    present = values.notna().to_numpy()
+    cell = values.iloc[int(present.argmax())] if present.any() else None
+    if isinstance(cell, (list, tuple, np.ndarray, dict)):  # a nested Parquet column
+        role = next((r for r, c in roles.items() if c == column), "attributes")
+        kind = "struct" if isinstance(cell, dict) else "list"
+        raise E.ValidationError(E.NESTED_COLUMN.format(column=column, role=role, kind=kind))
+    return values.drop_duplicates().astype(object).tolist()
+
+
 def _survey(part: pd.DataFrame, keys: Sequence[str], score: str | None, roles: dict):
     """One pass over a partition: its length, distinct key values, score facts, blank ids."""
     id_column = roles.get("id")
-    distinct = [part[c].drop_duplicates().astype(object).tolist() for c in keys]
+    distinct = [_distinct(part, c, roles) for c in keys]
     facts = None
     if score is not None:
         values = pd.to_numeric(part[score], errors="coerce").to_numpy(dtype=np.float64)
