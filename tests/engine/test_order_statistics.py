@@ -32,14 +32,14 @@ def test_median_equals_numpy(name: str, narrow: bool, monkeypatch) -> None:
     if narrow:  # force several narrowing passes before the gather
         monkeypatch.setattr(D, "_SELECT_BINS", 8)
         monkeypatch.setattr(D, "_GATHER_LIMIT", 40)
-    q = D._Query(duckdb.connect().from_df(pd.DataFrame({"x": values})))
+    q = D._Query(D.DuckDBSource(duckdb.connect().from_df(pd.DataFrame({"x": values})), "test", []))
     got = D._median(q, '"x"', len(values), float(values.min()), float(values.max()))
     assert got == float(np.median(values))
 
 
 def test_narrowing_takes_few_passes(monkeypatch) -> None:
     values = np.random.default_rng(1).normal(size=200_000)
-    q = D._Query(duckdb.connect().from_df(pd.DataFrame({"x": values})))
+    q = D._Query(D.DuckDBSource(duckdb.connect().from_df(pd.DataFrame({"x": values})), "test", []))
     seen: list[str] = []
     rows = q.rows
     monkeypatch.setattr(q, "rows", lambda sql: seen.append(sql) or rows(sql))
