@@ -6,20 +6,17 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
+from biasaudit.metrics._change import RatioChanges, ratio_changes
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
-from biasaudit.metrics._verdicts import ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN
-from biasaudit.reports._format import DASH, INTERSECTION, finite, group_label, pct, ratio
+from biasaudit.metrics._verdicts import ADVERSE
+from biasaudit.reports._format import DASH, INTERSECTION, finite, fmt_p, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import md, md_table
 from biasaudit.reports._model_base import Table
 from biasaudit.results import AuditResult
 
 __all__ = ["compare_html", "compare_markdown", "compare_model"]
-
-_SEVERITY = {ADVERSE: 2, NOT_SIGNIFICANT: 1, SIGNIFICANT_WITHIN: 1}
-#: An impact-ratio move at least this large is highlighted even without a verdict change.
-RATIO_CHANGE = 0.05
 
 
 def _index(result: AuditResult) -> dict[tuple, Any]:
@@ -28,23 +25,61 @@ def _index(result: AuditResult) -> dict[tuple, Any]:
     }
 
 
-def _change(before: Any, after: Any, names: dict[str, str]) -> tuple[str, str]:
-    """(css class, words) of one group's change; words never rely on colour."""
-    if before is None:
-        return "", "new group"
-    if after is None:
-        return "", "no longer present"
-    s0, s1 = _SEVERITY.get(before["verdict"], 0), _SEVERITY.get(after["verdict"], 0)
-    if s1 > s0:
-        return "change-worse", f"worse: now {after['verdict']}"
-    if s1 < s0:
-        return "change-better", f"better: was {before['verdict']}"
-    r0, r1 = before[names["ratio"]], after[names["ratio"]]
-    if finite(r0) and finite(r1) and abs(r1 - r0) >= RATIO_CHANGE:
-        toward_parity = abs(1 - r1) < abs(1 - r0)
-        word = "better" if toward_parity else "worse"
-        return f"change-{word}", f"{word}: impact ratio moved {r1 - r0:+.3f}"
-    return "", "no material change"
+#: What the comparison reports of a group's change, from the test of its impact ratio.
+Assessment = tuple[str, str]
+
+
+def _own_reference(row: Any) -> bool:
+    return list(row["comparison_group"] or []) == list(row["group"])
+
+
+def _tests(
+    keys: list, base: dict, cand: dict, names: dict[str, str], confidence: float, alpha: float
+) -> dict[tuple, Assessment]:
+    """Each group's assessment: the Holm-corrected test of its impact-ratio change."""
+    out: dict[tuple, Assessment] = {}
+    tested = []
+    for key in keys:
+        b, c = base.get(key), cand.get(key)
+        if b is None or c is None:
+            out[key] = ("", "new group" if b is None else "no longer present")
+        elif _own_reference(b) and _own_reference(c):
+            out[key] = ("", "comparison group in both audits (its ratio is 1 by definition)")
+        else:
+            tested.append(key)
+
+    def side(rows: dict) -> tuple:
+        ratios = [rows[k][names["ratio"]] for k in tested]
+        cis = [rows[k][names["ratio_ci"]] for k in tested]
+        return (ratios, [ci[0] for ci in cis], [ci[1] for ci in cis])
+
+    if not tested:
+        return out
+    result = ratio_changes(side(base), side(cand), confidence=confidence, alpha=alpha)
+    for i, key in enumerate(tested):
+        out[key] = _assessment(base[key], cand[key], result, i)
+    return out
+
+
+def _assessment(b: Any, c: Any, r: RatioChanges, i: int) -> Assessment:
+    """(css class, words) of one tested change; words never rely on colour."""
+    if not finite(r.change[i]):
+        return "", "not tested: the impact ratio or its interval is undefined in one audit"
+    size = (
+        f"ratio of impact ratios {ratio(r.change[i])} [{ratio(r.low[i])}, {ratio(r.high[i])}], "
+        f"adjusted p = {fmt_p(r.p_adjusted[i])}"
+    )
+    before, after = list(b["comparison_group"] or []), list(c["comparison_group"] or [])
+    switched = (
+        ""
+        if before == after
+        else f"; compared with {group_label(after)} instead of {group_label(before)}"
+    )
+    if r.significant[i]:
+        word = "worse" if r.away_from_parity[i] else "better"
+        return f"change-{word}", f"{word}: {size}{switched}"
+    verdict = f"; verdict {b['verdict']} → {c['verdict']}" if b["verdict"] != c["verdict"] else ""
+    return "", f"no significant change: {size}{verdict}{switched}"
 
 
 def _delta(a: Any, b: Any, scale: float, unit: str, digits: int) -> str:
@@ -53,7 +88,9 @@ def _delta(a: Any, b: Any, scale: float, unit: str, digits: int) -> str:
     return f"{scale * (b - a):+.{digits}f}{unit}"
 
 
-def _combo_table(attrs: tuple, keys: list, base: dict, cand: dict, i: int, names) -> Table:
+def _combo_table(
+    attrs: tuple, keys: list, base: dict, cand: dict, i: int, names, tests: dict
+) -> Table:
     columns = [
         ("Group", False),
         ("Baseline rate", True),
@@ -69,7 +106,7 @@ def _combo_table(attrs: tuple, keys: list, base: dict, cand: dict, i: int, names
     rows = []
     for key in keys:
         b, c = base.get(key), cand.get(key)
-        cls, words = _change(b, c, names)
+        cls, words = tests[key]
         get = lambda r, col: r[col] if r is not None else None  # noqa: E731
         cells = [
             pct(get(b, names["value"])),
@@ -135,8 +172,11 @@ def compare_model(
     base, cand = _index(baseline), _index(candidate)
     keys = list(base) + [k for k in cand if k not in base]
     combos = list(dict.fromkeys(k[0] for k in keys))
+    config = candidate.provenance["configuration"]
+    confidence, alpha = float(config["confidence"]), float(config["alpha"])
+    tests = _tests(keys, base, cand, names, confidence, alpha)
     tables = [
-        _combo_table(attrs, [k for k in keys if k[0] == attrs], base, cand, i, names)
+        _combo_table(attrs, [k for k in keys if k[0] == attrs], base, cand, i, names, tests)
         for i, attrs in enumerate(combos)
     ]
     changes = [row["cls"] for t in tables for row in t["rows"]]
@@ -161,9 +201,9 @@ def compare_model(
             "mix the effect of the matcher with that of the data."
         )
     headline = (
-        f"{worse} group(s) worse, {better} better."
+        f"{worse} group(s) significantly worse, {better} significantly better."
         if worse or better
-        else "No material change between baseline and candidate."
+        else "No significant change between baseline and candidate."
     )
     return {
         "title": title or "Audit comparison: baseline and candidate",
@@ -176,7 +216,8 @@ def compare_model(
         "config_diff": _config_diff(pb["configuration"], pc["configuration"]),
         "sides": [_side("Baseline", baseline), _side("Candidate", candidate)],
         "same_input": base_id is not None and base_id == cand_id,
-        "threshold": RATIO_CHANGE,
+        "alpha": alpha,
+        "confidence": confidence,
         "generated_at": generated_at.isoformat(),
         "sections": [
             ("summary", "Summary"),
@@ -212,16 +253,18 @@ def compare_html(
 ) -> str:
     """HTML report comparing two audits (baseline and candidate matcher, before/after).
 
-    Groups are matched by attribute combination and group name. A group is
-    highlighted as worse or better when its verdict changes severity, or when
-    its impact ratio moves by at least 0.05 towards or away from parity.
+    Groups are matched by attribute combination and group name. Each group's
+    change of impact ratio is tested (:func:`biasaudit.metrics._change.ratio_changes`:
+    the ratio of the two impact ratios with its interval, Holm-corrected over
+    the groups), and a group is called worse or better only when the change is
+    significant, worse when it moved away from parity.
 
     Examples
     --------
     >>> import biasaudit
     >>> df = biasaudit.datasets.load_resume_study()
     >>> a = biasaudit.audit(df, attributes=["race"], selected="callback")
-    >>> "No material change" in compare_html(a, a)
+    >>> "No significant change" in compare_html(a, a)
     True
     """
     model = compare_model(baseline, candidate, title=title, generated_at=generated_at or utc_now())
