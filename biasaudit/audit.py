@@ -234,7 +234,7 @@ def audit(
         matcher_options=matcher_options,
         cache=cache,
         progress=progress,
-        ranking=ranking_options(ranking, top_k, reference_group),  # before any scoring
+        ranking=ranking_options(ranking, top_k, reference_group, min_share),  # before scoring
         max_groups=max_groups,
     )
     data, config = _scored(data, config)

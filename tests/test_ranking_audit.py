@@ -224,6 +224,7 @@ def test_bad_ranking_values(two_jobs: pd.DataFrame) -> None:
             "attention",
             "fair_max_length",
             "k",
+            "min_share",
             "n_bootstrap",
             "reference_group",
             "rnd_step",
@@ -495,3 +496,24 @@ def test_audit_passes_its_reference_group_to_the_ranking_section() -> None:
     result = biasaudit.audit(df, attributes=["sex"], score="score", job="job", top_k=3,
                              ranking=True, reference_group={"sex": "F"})  # fmt: skip
     assert result.sections["ranking"]["configuration"]["comparison_group"] == {"sex": "F"}
+
+
+def test_groups_under_the_minimum_share_are_never_the_comparison_group() -> None:
+    # 20 jobs of 100: "tiny" (one candidate per job, 1% of the pool) is always ranked
+    # first; without the 2% rule it would be the comparison group of every ratio.
+    rng = np.random.default_rng(3)
+    jobs = np.repeat(np.arange(20), 100)
+    group = np.where(np.arange(2000) % 100 == 0, "tiny", rng.choice(["A", "B"], 2000))
+    score = rng.random(2000) + (group == "tiny") * 2 + (group == "A") * 0.2
+    frame = pd.DataFrame({"job": jobs, "g": group, "score": score})
+    result = rank_audit(frame, attributes=["g"], job="job", score="score", k=10, n_bootstrap=50)
+    assert math.isnan(result.value("exposure_ratio", "tiny"))
+    assert math.isnan(result.value("impact_ratio", "tiny", k=10))
+    assert result.value("exposure_ratio", "A") == pytest.approx(1.0)  # A, not tiny, is highest
+    assert result.value("exposure_ratio", "B") < 1.0
+    assert result.value("selection_rate", "tiny", k=10) == 1.0  # its rate is still shown
+    assert result.facts["excluded_small"]["g"] == [{"group": "tiny", "n": 20, "share": 0.01}]
+    assert any("tiny (n=20, 1.0%) fall under the minimum share" in n for n in result.notes)
+    assert "tiny" not in set(result.table.query("metric == 'mh_odds_ratio'")["group"])
+    everyone = rank_audit(frame, attributes=["g"], job="job", score="score", k=10, min_share=0)
+    assert everyone.value("exposure_ratio", "tiny") == pytest.approx(1.0)

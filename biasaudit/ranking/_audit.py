@@ -26,10 +26,12 @@ from biasaudit.ranking._messages import (
     NEEDS_ORDER,
     ONE_CANDIDATE,
     SHORT_LISTS,
+    SMALL_GROUPS,
 )
 from biasaudit.ranking._options import _attention_text, cutoffs
 from biasaudit.ranking._order import _job_codes, _layout, _order_by_rank, _order_by_score
 from biasaudit.ranking._stats import _bootstrap, _features, _flatten, _Ranked, _rows_for
+from biasaudit.regulations import MIN_SHARE
 from biasaudit.results._ranking import _COLUMNS, RankingResult
 
 
@@ -84,6 +86,9 @@ def _notes(facts: dict[str, Any]) -> list[str]:
     if facts["jobs_with_one_candidate"]:
         notes.append(ONE_CANDIDATE.format(count=facts["jobs_with_one_candidate"]))
         warnings.warn(notes[-1], E.InsufficientDataWarning, stacklevel=3)
+    for attribute, small in facts.get("excluded_small", {}).items():
+        listed = ", ".join(f"{g['group']} (n={g['n']}, {g['share']:.1%})" for g in small)
+        notes.append(SMALL_GROUPS.format(attribute=attribute, groups=listed))
     for attribute, where in facts.get("katz_intervals", {}).items():
         notes.append(KATZ_FALLBACK.format(attribute=attribute, groups=", ".join(where)))
     if facts.get("jobs_longer_than_fair_max_length"):
@@ -111,6 +116,7 @@ RANK_AUDIT_CONSTRAINTS: dict[str, list[Any]] = {
     "seed": [Interval(Integral, 0, None, closed="left", fix="Pass e.g. seed=0.")],
     "rnd_step": [Interval(Integral, 2, None, closed="left", fix="Pass e.g. rnd_step=10.")],
     "n_bootstrap": [Interval(Integral, 0, None, closed="left", fix="Pass e.g. n_bootstrap=200.")],
+    "min_share": [Interval(Real, 0, 1, closed="left", fix="Pass e.g. min_share=0.02.")],
     "fair_max_length": [
         None,
         Interval(
@@ -142,6 +148,7 @@ def rank_audit(
     n_bootstrap: int = 200,
     fair_max_length: int | None = 1000,
     reference_group: Mapping[str, str] | None = None,
+    min_share: float = MIN_SHARE,
 ) -> RankingResult:
     """Audit the rankings a matcher produces, job by job and pooled over jobs.
 
@@ -222,6 +229,11 @@ def rank_audit(
         Comparison group per attribute, e.g. ``{"sex": "Male"}``, fixed before
         looking at the data; otherwise ratios, CMH tests and intervals compare
         with the highest known group (chosen again in each bootstrap draw).
+    min_share : float
+        Groups under this share of the known candidates (default 2%, as Local
+        Law 144 allows and the audit's group tables do) are reported with their
+        rates but get no ratio and no test, and are never the comparison group;
+        ``facts["excluded_small"]`` and the notes name them.
 
     Returns
     -------
@@ -250,6 +262,7 @@ def rank_audit(
         "seed": seed,
         "draws": n_bootstrap,
         "reference_group": dict(reference_group or {}),
+        "min_share": min_share,
     }
     if fair_max_length is not None:
         facts["fair_max_length"] = int(fair_max_length)
@@ -274,6 +287,27 @@ def rank_audit(
     )
 
 
+def _eligible(
+    attribute: str, groups: Sequence[str], n: np.ndarray, s: dict[str, Any], facts: dict
+) -> np.ndarray:
+    """Known groups at or above the minimum share of the known candidates.
+
+    The others are reported with their rates but get no ratio and no test, and are
+    never the comparison group, as in the audit's group tables (Local Law 144's 2%).
+    """
+    total = n.sum()
+    share = n / total if total > 0 else np.zeros(len(n))
+    eligible = share >= s["min_share"]
+    small = [
+        {"group": str(g), "n": int(c), "share": float(sh)}
+        for g, c, sh, ok in zip(groups, n, share, eligible)
+        if not ok
+    ]
+    if small:
+        facts.setdefault("excluded_small", {})[attribute] = small
+    return eligible
+
+
 def _audit_attribute(
     pool: CandidatePool,
     attribute: str,
@@ -292,8 +326,9 @@ def _audit_attribute(
     facts.setdefault("jobs_with_group_absent_from_top_k", {})[attribute] = absent
     x, layout = _flatten(f)
     ref = _reference_index(s["reference_group"], attribute, codes.categories[:known])
-    boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"], ref)
-    rows = _rows_for(attribute, codes.categories, known, f, ks, boot, ref)
+    eligible = _eligible(attribute, codes.categories[:known], f["n"].sum(axis=0)[:known], s, facts)
+    boot = _bootstrap(x, layout, ks, known, s["draws"], s["seed"], ref, eligible)
+    rows = _rows_for(attribute, codes.categories, known, f, ks, boot, ref, eligible)
     katz = [f"{r['group']} (k={r['k']})" for r in rows if r.pop("interval", None) == "katz"]
     if katz:
         facts.setdefault("katz_intervals", {})[attribute] = katz
@@ -380,7 +415,9 @@ def _configuration(pool: CandidatePool, by: str, s: dict[str, Any]) -> dict[str,
         "rank_divergence": {
             "cutoffs": f"{s['step']}, {2 * s['step']}, ... up to the job's length",
             "discount": "1/log2(i)",
-            "normaliser": "max over the two extreme rankings: protected all first / all last",
+            "normaliser": "the largest value any ranking of the job can reach (rND, rKL: the "
+            "two extreme rankings, protected all first / all last; rRD: a dynamic programme "
+            "over every prefix)",
         },
         "fair": {
             "alpha": s["alpha"],
@@ -396,6 +433,8 @@ def _configuration(pool: CandidatePool, by: str, s: dict[str, Any]) -> dict[str,
             "interval": "percentile 95%",
         },
         "comparison_group": (
-            {a: str(g) for a, g in s["reference_group"].items()} or "highest known group"
+            {a: str(g) for a, g in s["reference_group"].items()}
+            or "highest known group at or above min_share"
         ),
+        "min_share": s["min_share"],
     }

@@ -33,6 +33,11 @@ BAD_REFERENCE = (
     "reference_group for {attribute!r} is {value!r}, which is not one of its known groups "
     "{groups}. Pass one of those (or leave it out to compare with the highest group)."
 )
+SMALL_GROUPS = (
+    "{attribute}: {groups} fall under the minimum share of the known candidates; their "
+    "rates are shown, but they get no ratio or test and are never the comparison group, "
+    "as in the group tables."
+)
 KATZ_FALLBACK = (
     "{attribute}: no job's top k holds a member of {groups}, so every bootstrap draw "
     "over jobs gives an impact ratio of 0; their intervals are Katz log intervals "

@@ -36,6 +36,7 @@ _SECTION_OPTIONS = (
     "attention",
     "fair_max_length",
     "k",
+    "min_share",
     "n_bootstrap",
     "reference_group",
     "rnd_step",
@@ -45,13 +46,17 @@ _SECTION_OPTIONS = (
 
 
 def ranking_options(
-    ranking: Any, top_k: int | None = None, reference_group: Mapping[str, Any] | None = None
+    ranking: Any,
+    top_k: int | None = None,
+    reference_group: Mapping[str, Any] | None = None,
+    min_share: float | None = None,
 ) -> dict[str, Any] | None:
     """Validate ``audit(ranking=...)``: ``None`` for no ranking, else rank_audit options.
 
     Without ``k``, the cut-offs are 10 and 20 and the audit's ``top_k`` when it
     has one, so the ranking's top-k table can be read beside the audit's; the
-    audit's ``reference_group`` is the ranking's too unless the options say.
+    audit's ``reference_group`` and ``min_share`` are the ranking's too unless the
+    options say.
 
     Examples
     --------
@@ -79,6 +84,8 @@ def ranking_options(
         options["k"] = tuple(sorted({10, 20, *([int(top_k)] if top_k else [])}))
     if reference_group and "reference_group" not in options:  # the audit's own comparison
         options["reference_group"] = {a: str(g) for a, g in reference_group.items()}
+    if min_share is not None and "min_share" not in options:
+        options["min_share"] = min_share
     return options
 
 

@@ -145,23 +145,32 @@ def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-def _to_highest(values: np.ndarray, n_known: int, ref: int | None = None) -> np.ndarray:
-    """Each known group's value over the highest known group's (1.0 is parity), or over
-    the stated comparison group ``ref``'s."""
+def _to_highest(
+    values: np.ndarray, n_known: int, ref: int | None = None, eligible: np.ndarray | None = None
+) -> np.ndarray:
+    """Each eligible known group's value over the highest eligible group's (1.0 is parity),
+    or over the stated comparison group ``ref``'s; groups under the minimum share (not
+    ``eligible``) get no ratio and are never the comparison group."""
     known = values[..., :n_known]
+    usable = np.ones(n_known, bool) if eligible is None else eligible
     if ref is not None:
         best = known[..., ref : ref + 1]
     else:
+        candidates = np.where(np.isfinite(known) & usable, known, np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a draw with no finite value
-            best = np.nanmax(np.where(np.isfinite(known), known, np.nan), axis=-1, keepdims=True)
+            best = np.nanmax(candidates, axis=-1, keepdims=True)
     out = np.full(values.shape, np.nan)
-    out[..., :n_known] = _ratio(known, np.broadcast_to(best, known.shape))
+    out[..., :n_known] = np.where(usable, _ratio(known, np.broadcast_to(best, known.shape)), np.nan)
     return out
 
 
 def _pooled(
-    s: dict[str, np.ndarray], ks: tuple[int, ...], n_known: int, ref: int | None = None
+    s: dict[str, np.ndarray],
+    ks: tuple[int, ...],
+    n_known: int,
+    ref: int | None = None,
+    eligible: np.ndarray | None = None,
 ) -> dict[tuple, Any]:
     """Every pooled metric from job sums; leading axes (bootstrap draws) broadcast.
     Ratios divide by the highest known group, or by the comparison group ``ref``."""
@@ -170,22 +179,22 @@ def _pooled(
         for k in ks:
             rate = _ratio(s[f"top{k}"], s["n"])
             out[("selection_rate", k)] = rate
-            out[("impact_ratio", k)] = _to_highest(rate, n_known, ref)
+            out[("impact_ratio", k)] = _to_highest(rate, n_known, ref, eligible)
             skew = np.log(_ratio(s[f"top_e{k}"], s[f"want{k}"]))
             out[("skew", k)] = skew
             for name in ("minskew", "maxskew"):
                 out[(name.replace("skew", "_skew"), k)] = _ratio(s[f"{name}{k}"], s[f"{name}_n{k}"])
         expo = _ratio(s["expo"], s["n_e"])
         out[("exposure", None)] = expo
-        out[("exposure_ratio", None)] = _to_highest(expo, n_known, ref)
+        out[("exposure_ratio", None)] = _to_highest(expo, n_known, ref, eligible)
         att = _ratio(s["att"], s["n_e"])
         out[("attention", None)] = att
-        out[("attention_ratio", None)] = _to_highest(att, n_known, ref)
+        out[("attention_ratio", None)] = _to_highest(att, n_known, ref, eligible)
         if "rel" in s:
             relevance = _ratio(s["rel"], s["n_e"])
             out[("mean_relevance", None)] = relevance
             out[("disparate_treatment_ratio", None)] = _to_highest(
-                _ratio(expo, relevance), n_known, ref
+                _ratio(expo, relevance), n_known, ref, eligible
             )
         out[("ndkl", None)] = _ratio(s["ndkl"], s["ndkl_n"])
         for name in ("rnd", "rkl", "rrd"):
@@ -217,6 +226,7 @@ def _bootstrap(
     draws: int,
     seed: int,
     ref: int | None = None,
+    eligible: np.ndarray | None = None,
 ) -> dict[tuple, tuple[np.ndarray, np.ndarray]]:
     """Percentile intervals from resampling jobs with replacement (seeded)."""
     if draws == 0:
@@ -233,7 +243,7 @@ def _bootstrap(
             picks = rng.integers(0, J, size=(b, J)) + (np.arange(b) * J)[:, None]
             weights = np.bincount(picks.ravel(), minlength=b * J).reshape(b, J)
             parts.append(weights.astype(np.float64) @ x)
-    metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known, ref)
+    metrics = _pooled(_unflatten(np.concatenate(parts), layout), ks, n_known, ref, eligible)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         return {
@@ -282,9 +292,10 @@ def _rows_for(
     ks: tuple[int, ...],
     boot: dict[tuple, tuple[np.ndarray, np.ndarray]],
     ref: int | None = None,
+    eligible: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     sums = {name: v.sum(axis=0) for name, v in f.items()}
-    point = _pooled(sums, ks, n_known, ref)
+    point = _pooled(sums, ks, n_known, ref, eligible)
     rows = []
     for (metric, k), values in point.items():
         low, high = boot.get((metric, k), (None, None))
@@ -304,7 +315,7 @@ def _rows_for(
         if metric == "selection_rate":
             _wilson(rows[-len(targets) :], f, k)
         if metric == "impact_ratio":
-            _katz_where_degenerate(rows[-len(targets) :], f, k, n_known, ref)
+            _katz_where_degenerate(rows[-len(targets) :], f, k, n_known, ref, eligible)
             rows.extend(_cmh(attribute, categories, n_known, f, k, values, ref))
     return rows
 
@@ -315,6 +326,7 @@ def _katz_where_degenerate(
     k: int,
     n_known: int,
     stated: int | None = None,
+    eligible: np.ndarray | None = None,
 ) -> None:
     """Katz intervals where the bootstrap over jobs collapses to a point.
 
@@ -328,6 +340,8 @@ def _katz_where_degenerate(
     x, n = f[f"top{k}"].sum(axis=0), f["n"].sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(n > 0, x / np.where(n > 0, n, 1), -np.inf)[:n_known]
+    if eligible is not None:
+        rate = np.where(eligible, rate, -np.inf)
     if not len(rate) or not np.isfinite(rate).any():
         return
     ref = int(np.argmax(rate)) if stated is None else stated
@@ -378,7 +392,7 @@ def _cmh(
     ref = int(np.nanargmax(finite)) if stated is None else stated
     rows = []
     for g in range(n_known):
-        if g == ref:
+        if g == ref or not np.isfinite(ratios[g]):  # a group under the minimum share: no test
             continue
         p, odds, bd, bd_p = _cmh_rows(f, k, ref, g)
         n = float(f["n"][:, [g, ref]].sum())
