@@ -149,7 +149,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
             correction=args.correction,
         )
     else:
-        options.update(rounds=args.rounds or 50, set_column=args.set_column)
+        rounds = 50 if args.rounds is None else args.rounds  # --rounds 0 is refused, not 50
+        options.update(rounds=rounds, set_column=args.set_column)
     return options
 
 
