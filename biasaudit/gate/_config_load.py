@@ -29,6 +29,8 @@ __all__ = ["find_config", "load_config"]
 
 def _document(path: Path) -> tuple[Any, str]:
     """The gate's table in the file and its dotted prefix."""
+    if path.is_dir():
+        raise E.ValidationError(M.CONFIG_IS_FOLDER.format(path=str(path)))
     if not path.is_file():
         raise E.ValidationError(M.CONFIG_MISSING_FILE.format(path=str(path)))
     try:

@@ -16,6 +16,10 @@ CONFIG_NOT_FOUND = (
 CONFIG_MISSING_FILE = (
     "Configuration file {path!r} does not exist. Pass --config with an existing file."
 )
+CONFIG_IS_FOLDER = (
+    "Configuration {path!r} is a folder, not a file. Pass --config with the path of "
+    "biasaudit.toml or pyproject.toml (or run the command in that folder without --config)."
+)
 CONFIG_BAD_TOML = "Configuration file {path!r} is not valid TOML: {error}. Fix the syntax."
 CONFIG_NO_TABLE = (
     "{path!r} has no [tool.biasaudit] table. Add one with the gate settings "
