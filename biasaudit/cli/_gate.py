@@ -13,6 +13,7 @@ from typing import Any
 
 from biasaudit import _errors as E
 from biasaudit._io import write_text_atomic
+from biasaudit.cli._reports import check_paths
 from biasaudit.gate._config_load import load_config
 from biasaudit.gate._policy import evaluate_policy
 from biasaudit.gate._run import GateOutcome, run_gate, shown_path, update_baseline
@@ -112,6 +113,16 @@ def _run_gate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.unpaired and args.baseline is None and config.baseline is None:
         raise E.ValidationError(UNPAIRED_WITHOUT_BASELINE)
+    baseline = args.baseline or (config.baseline.path if config.baseline else None)
+    outputs = ("junit", "summary", "html", "report_html", "json")
+    check_paths(  # before the audit: no output over the baseline, the pool or the policy
+        [("--" + name.replace("_", "-"), getattr(args, name)) for name in outputs],
+        [
+            ("the gate's configuration", config.path),
+            ("the baseline", baseline),
+            ("the evaluation pool", config.pool.path),
+        ],
+    )
     outcome = run_gate(
         config,
         baseline=args.baseline,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from biasaudit._errors import ValidationError
 from biasaudit._io import check_writable, write_all_atomic, write_text_atomic
 from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
@@ -18,6 +19,7 @@ __all__ = [
     "add_report_options",
     "audit_metadata",
     "check_outputs",
+    "check_paths",
     "register",
     "write_reports",
 ]
@@ -119,10 +121,61 @@ def _output_paths(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
     return out
 
 
-def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse an unwritable --html, --markdown, --csv or --json path before any work."""
-    for _, _, path in _output_paths(args):
+#: The input files a command may name: the option that holds each, and how to name it.
+_INPUTS = (
+    ("data", "the data file"),
+    ("result", "the JSON result"),
+    ("baseline", "the baseline result"),
+    ("candidate", "the candidate result"),
+    ("mapping", "--mapping"),
+    ("jobs", "--jobs"),
+)
+OUTPUT_TWICE = (
+    "{first} and {second} both name {path!r}; one output would overwrite the other. "
+    "Give each output its own path."
+)
+OUTPUT_IS_INPUT = (
+    "{flag} names {path!r}, which is {what}, an input of this command; writing there would "
+    "destroy it. Give {flag} another path."
+)
+
+
+def check_paths(
+    outputs: Sequence[tuple[str, str | Path | None]],
+    inputs: Sequence[tuple[str, str | Path | None]] = (),
+) -> None:
+    """Refuse, before any work, an output path that cannot be written, that two outputs
+    share, or that names one of the command's input files (``(flag or what, path)`` pairs;
+    a path of None or ``-`` is not a file)."""
+    seen: dict[Path, str] = {}
+    given = {
+        Path(p).resolve(): what
+        for what, p in inputs
+        if isinstance(p, (str, Path)) and str(p) not in ("", "-")
+    }
+    for flag, value in outputs:
+        if not value or str(value) == "-":
+            continue
+        path = Path(value)
         check_writable(path)
+        key = path.resolve()
+        if key in given:
+            raise ValidationError(
+                OUTPUT_IS_INPUT.format(flag=flag, path=str(value), what=given[key])
+            )
+        if key in seen:
+            raise ValidationError(
+                OUTPUT_TWICE.format(first=seen[key], second=flag, path=str(value))
+            )
+        seen[key] = flag
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an unwritable --html, --markdown, --csv or --json path, two
+    outputs at one path, and an output over an input file (the data, the result, ...)."""
+    outputs = [(f"--{option}", path) for _, option, path in _output_paths(args)]
+    inputs = [(what, getattr(args, name, None)) for name, what in _INPUTS]
+    check_paths(outputs, inputs)
 
 
 def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
@@ -159,6 +212,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 def _run_compare(args: argparse.Namespace) -> int:
 
+    check_outputs(args)
     baseline, candidate = load_result(args.baseline), load_result(args.candidate)
     if args.html:
         compare_html(baseline, candidate, args.html, title=args.title)

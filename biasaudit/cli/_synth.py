@@ -12,6 +12,7 @@ from typing import Any
 from biasaudit import _errors as E
 from biasaudit._errors import ValidationError
 from biasaudit._io import atomic_path, write_text_atomic
+from biasaudit.cli._reports import check_paths
 from biasaudit.synth import make_pool
 
 __all__ = ["register"]
@@ -161,6 +162,7 @@ def run(args: argparse.Namespace) -> int:
     for attribute, group, share in args.share:
         shares.setdefault(attribute, {})[group] = share
     attributes = args.attributes or ["sex", "race"]
+    check_paths([("--out", args.out), ("--effects", args.effects)])  # before any work
     pool = make_pool(
         args.n,
         jobs=args.jobs,
