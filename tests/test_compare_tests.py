@@ -1,8 +1,8 @@
 """The comparison report calls a change worse or better only when a corrected test says so.
 
-Simulations (seeded) of the test behind it, with each audit's comparison group chosen
-from its own data as the audit does: the family-wise false-alarm rate over 14 groups
-stays at alpha when nothing changed, and a real drop of the impact ratio is found.
+Simulations (seeded) of the test behind it, on each group's rate relative to the rest
+of its table, as the report computes it: the family-wise false-alarm rate over 14
+groups stays at alpha when nothing changed, and a real drop of one group is found.
 """
 
 from __future__ import annotations
@@ -20,15 +20,11 @@ GROUPS = 14
 
 
 def _ratios(selected: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Impact ratios and Katz intervals against each run's highest-rate group."""
-    rates = selected / n
-    ref = rates.argmax(axis=1)
-    rows = np.arange(len(n))
-    x2, n2 = selected[rows, ref][:, None], n[rows, ref][:, None]
-    low, high = katz_ratio_ci(
-        selected, n, np.broadcast_to(x2, n.shape), np.broadcast_to(n2, n.shape)
-    )
-    return rates / rates[rows, ref][:, None], low, high
+    """Each group's rate over the rest of its run's rate, with the Katz interval."""
+    rest_x = selected.sum(axis=1, keepdims=True) - selected
+    rest_n = n.sum(axis=1, keepdims=True) - n
+    low, high = katz_ratio_ci(selected, n, rest_x, rest_n)
+    return (selected / n) / (rest_x / rest_n), low, high
 
 
 def _simulate(runs: int, n_per_group: int, rates_before, rates_after, seed: int):
@@ -52,14 +48,14 @@ def test_false_alarm_rate_over_14_groups_is_at_most_alpha() -> None:
 
 
 def test_a_real_drop_is_found() -> None:
-    # One group's impact ratio falls from 0.95 to 0.75, with 4,000 candidates per group in
-    # each audit. Two independent audits, each with its own comparison group's noise, need
-    # that many; the gate's paired test on the same candidates needs far fewer.
+    # One group's rate falls from 0.95 to 0.75 of the others' (impact ratio 0.95 -> 0.75),
+    # with 2,500 candidates per group in each audit: two independent samples need that many
+    # for 90% power after Holm over 14 groups (95% here; 77% at 1,500, 41% at 1,000).
     before = np.full(GROUPS, 0.30)
     before[3] = 0.285
     after = before.copy()
     after[3] = 0.225
-    flagged = _simulate(200, 4000, before, after, seed=2)
+    flagged = _simulate(200, 2500, before, after, seed=2)
     assert flagged[:, 3].mean() >= 0.9, flagged[:, 3].mean()
 
 
@@ -78,10 +74,10 @@ def test_noise_is_not_called_worse_and_a_real_drop_is() -> None:
     model = compare_model(base, same, title=None, generated_at=utc_now())
     assert model["worse"] == model["better"] == 0
     assessments = [r["cells"][-1]["text"] for t in model["tables"] for r in t["rows"]]
-    assert any(a.startswith("no significant change: ratio of impact ratios") for a in assessments)
+    assert all(a.startswith("no significant change: rate relative to") for a in assessments)
     worse = biasaudit.audit(_pool(2, shift=0.3), **options)
     model = compare_model(base, worse, title=None, generated_at=utc_now())
     rows = {r["header"]: r for t in model["tables"] for r in t["rows"]}
     assert rows["B"]["cls"] == "change-worse"
-    assert rows["B"]["cells"][-1]["text"].startswith("worse: ratio of impact ratios")
+    assert rows["B"]["cells"][-1]["text"].startswith("worse: rate relative to the other groups")
     assert "adjusted p" in rows["B"]["cells"][-1]["text"]

@@ -230,15 +230,25 @@ def check_intervals_contain_estimates(result: biasaudit.AuditResult) -> None:
     """Rate and ratio intervals are defined where their estimate is, and contain it."""
     groups = result.groups
     eps = 1e-12
+    compared = {
+        (tuple(t["attribute"]), metric, tuple(group))
+        for t in result.tables
+        for metric, group in t.get("comparison_groups", {}).items()
+        if group
+    }
     for metric in METRICS.values():
         names = column_names(metric)
         if names["value"] not in groups:
             continue
         for point, interval in (("value", "ci"), ("ratio", "ratio_ci")):
-            for group, value, (low, high) in zip(
-                groups["group"], groups[names[point]], groups[names[interval]]
+            for attrs, group, value, (low, high) in zip(
+                groups["attribute"], groups["group"], groups[names[point]], groups[names[interval]]
             ):
                 if not _finite(value):
+                    continue
+                if point == "ratio" and (tuple(attrs), metric.name, tuple(group)) in compared:
+                    # the comparison group's ratio to itself is 1, with no interval
+                    assert value == 1.0 and not (_finite(low) or _finite(high)), group
                     continue
                 where = f"{names[point]} of {group}: {value} not in [{low}, {high}]"
                 assert _finite(low) and _finite(high), where

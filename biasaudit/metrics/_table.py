@@ -181,7 +181,10 @@ def _pairs(
     cols.update(
         {
             names["ratio"]: ratio,
-            names["ratio_ci"]: list(zip(np.where(ok, r_low, np.nan), np.where(ok, r_high, np.nan))),
+            # The comparison group's ratio to itself is 1 by definition: no interval.
+            names["ratio_ci"]: list(
+                zip(np.where(others, r_low, np.nan), np.where(others, r_high, np.nan))
+            ),
             names["difference"]: np.where(ok, value - value[ref], np.nan),
             names["z"]: np.where(others, z, np.nan),
             names["p"]: np.where(others, p, np.nan),

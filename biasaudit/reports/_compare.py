@@ -6,10 +6,13 @@ import datetime as _dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from biasaudit.metrics._change import RatioChanges, ratio_changes
 from biasaudit.metrics._registry import METRICS
 from biasaudit.metrics._table import column_names
 from biasaudit.metrics._verdicts import ADVERSE
+from biasaudit.metrics.significance import katz_ratio_ci
 from biasaudit.reports._format import DASH, INTERSECTION, finite, fmt_p, group_label, pct, ratio
 from biasaudit.reports._html import render, utc_now, write
 from biasaudit.reports._markdown import md, md_table
@@ -29,57 +32,75 @@ def _index(result: AuditResult) -> dict[tuple, Any]:
 Assessment = tuple[str, str]
 
 
-def _own_reference(row: Any) -> bool:
-    return list(row["comparison_group"] or []) == list(row["group"])
+#: The count columns of each primary rate: (numerator, denominator).
+_COUNTS = {"selection_rate": ("selected", "n"), "scoring_rate": ("above_median", "n")}
+
+
+def _standing(
+    rows: dict, keys: list, metric: str, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each group's rate relative to the rest of its table (its known groups' other
+    candidates), with the Katz log interval: no comparison group to choose."""
+    num, den = _COUNTS[metric]
+    x = np.array([rows[k][num] for k in keys], float)
+    n = np.array([rows[k][den] for k in keys], float)
+    totals = {
+        attrs: (sum(float(r[num]) for (a, _), r in rows.items() if a == attrs),
+                sum(float(r[den]) for (a, _), r in rows.items() if a == attrs))
+        for attrs in {k[0] for k in keys}
+    }  # fmt: skip
+    x_rest = np.array([totals[k[0]][0] for k in keys]) - x
+    n_rest = np.array([totals[k[0]][1] for k in keys]) - n
+    low, high = katz_ratio_ci(x, n, x_rest, n_rest, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (x / n) / (x_rest / n_rest), low, high
 
 
 def _tests(
-    keys: list, base: dict, cand: dict, names: dict[str, str], confidence: float, alpha: float
+    keys: list, base: dict, cand: dict, metric: str, confidence: float, alpha: float
 ) -> dict[tuple, Assessment]:
-    """Each group's assessment: the Holm-corrected test of its impact-ratio change."""
+    """Each group's assessment: the Holm-corrected test of the change of its rate relative
+    to the rest of its table (a ratio that needs no comparison group, so a change of the
+    highest group between the audits can neither hide a fall nor invent one)."""
     out: dict[tuple, Assessment] = {}
     tested = []
     for key in keys:
         b, c = base.get(key), cand.get(key)
         if b is None or c is None:
             out[key] = ("", "new group" if b is None else "no longer present")
-        elif _own_reference(b) and _own_reference(c):
-            out[key] = ("", "comparison group in both audits (its ratio is 1 by definition)")
+        elif metric not in _COUNTS:
+            out[key] = ("", f"not tested: no counts for {metric}")
         else:
             tested.append(key)
-
-    def side(rows: dict) -> tuple:
-        ratios = [rows[k][names["ratio"]] for k in tested]
-        cis = [rows[k][names["ratio_ci"]] for k in tested]
-        return (ratios, [ci[0] for ci in cis], [ci[1] for ci in cis])
-
     if not tested:
         return out
-    result = ratio_changes(side(base), side(cand), confidence=confidence, alpha=alpha)
+    before = _standing(base, tested, metric, confidence)
+    after = _standing(cand, tested, metric, confidence)
+    result = ratio_changes(before, after, confidence=confidence, alpha=alpha)
     for i, key in enumerate(tested):
-        out[key] = _assessment(base[key], cand[key], result, i)
+        out[key] = _assessment(base[key], cand[key], result, i, before[0][i], after[0][i])
     return out
 
 
-def _assessment(b: Any, c: Any, r: RatioChanges, i: int) -> Assessment:
+def _assessment(
+    b: Any, c: Any, r: RatioChanges, i: int, standing0: float, standing1: float
+) -> Assessment:
     """(css class, words) of one tested change; words never rely on colour."""
     if not finite(r.change[i]):
-        return "", "not tested: the impact ratio or its interval is undefined in one audit"
+        return "", "not tested: the rate is undefined in one audit"
     size = (
-        f"ratio of impact ratios {ratio(r.change[i])} [{ratio(r.low[i])}, {ratio(r.high[i])}], "
+        f"rate relative to the other groups {ratio(standing0)} → {ratio(standing1)}, "
+        f"× {ratio(r.change[i])} [{ratio(r.low[i])}, {ratio(r.high[i])}], "
         f"adjusted p = {fmt_p(r.p_adjusted[i])}"
     )
-    before, after = list(b["comparison_group"] or []), list(c["comparison_group"] or [])
-    switched = (
-        ""
-        if before == after
-        else f"; compared with {group_label(after)} instead of {group_label(before)}"
-    )
-    if r.significant[i]:
-        word = "worse" if r.away_from_parity[i] else "better"
-        return f"change-{word}", f"{word}: {size}{switched}"
+    if r.significant[i] and not r.away_from_parity[i]:
+        return "change-better", f"better: {size}"
+    if r.significant[i] and standing1 < 1:
+        return "change-worse", f"worse: {size}"
+    if r.significant[i]:  # further above parity: the others' rows show what it costs them
+        return "", f"more favoured than before: {size}"
     verdict = f"; verdict {b['verdict']} → {c['verdict']}" if b["verdict"] != c["verdict"] else ""
-    return "", f"no significant change: {size}{verdict}{switched}"
+    return "", f"no significant change: {size}{verdict}"
 
 
 def _delta(a: Any, b: Any, scale: float, unit: str, digits: int) -> str:
@@ -174,7 +195,7 @@ def compare_model(
     combos = list(dict.fromkeys(k[0] for k in keys))
     config = candidate.provenance["configuration"]
     confidence, alpha = float(config["confidence"]), float(config["alpha"])
-    tests = _tests(keys, base, cand, names, confidence, alpha)
+    tests = _tests(keys, base, cand, candidate.primary_metric, confidence, alpha)
     tables = [
         _combo_table(attrs, [k for k in keys if k[0] == attrs], base, cand, i, names, tests)
         for i, attrs in enumerate(combos)

@@ -102,8 +102,16 @@ def fmt_num(value: Any, digits: int = 3) -> str:
 
 
 def fmt_ci(ci: Any, digits: int = 3) -> str:
-    """An interval as ``[low, high]``."""
+    """An interval as ``[low, high]``; nothing when it has no finite bound (none exists).
+
+    Examples
+    --------
+    >>> fmt_ci((0.5, 0.75), 2), fmt_ci((float("nan"), float("nan")))
+    ('[0.50, 0.75]', '')
+    """
     low, high = ci
+    if not (finite(low) or finite(high)):
+        return ""
     return f"[{fmt_num(low, digits)}, {fmt_num(high, digits)}]"
 
 
