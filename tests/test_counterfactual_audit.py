@@ -478,3 +478,23 @@ def test_named_sets_of_equal_resumes(pool) -> None:
             rounds=2,
         )
     assert str(err.value) == M.SET_SPANS_JOBS.format(column="tier", count=2, examples=["s1", "s2"])
+
+
+def test_a_paired_effect_is_a_finding_and_leads_the_summary(pool) -> None:
+    # A small penalty, invisible to the unpaired group tables of the variants, is found by
+    # the paired comparison: it is a finding, and every output leads with it.
+    result = name_swap_audit(pool, matcher=biased(0.05, sd=0.0), **TWO_GROUPS, seed=3)
+    paired = [f for f in result.findings if f["check"] == "counterfactual_paired"]
+    assert [(f["group"], f["verdict"]) for f in paired] == [
+        ([BLACK], "scored lower than the reference (significant)")
+    ]
+    assert result.findings[0] is paired[0]
+    assert paired[0]["message"].startswith(f"name swap: race = {BLACK} scored lower than White")
+    headline = "The name alone changed scores: 1 significant paired difference(s)"
+    assert headline in biasaudit.reports.to_markdown(result)
+    assert headline in biasaudit.reports.to_html(result)
+    assert "name swap: race" in result.summary()
+    assert json.loads(result.to_json())["findings"][0]["check"] == "counterfactual_paired"
+    fair = name_swap_audit(pool, matcher=biased(0.0), **TWO_GROUPS, seed=3)
+    assert not [f for f in fair.findings if f["check"] == "counterfactual_paired"]
+    assert "The name alone changed scores" not in biasaudit.reports.to_markdown(fair)

@@ -147,10 +147,13 @@ def subsets(attributes: Sequence[str]) -> list[tuple[int, ...]]:
     return alone if len(attributes) == 1 else [*alone, tuple(range(len(attributes)))]
 
 
-def attach(result: AuditResult, section: dict[str, Any]) -> AuditResult:
-    """The audit result with the counterfactual section attached (a new frozen object)."""
+def attach(
+    result: AuditResult, section: dict[str, Any], findings: Sequence[dict[str, Any]] = ()
+) -> AuditResult:
+    """The audit result with the counterfactual section attached (a new frozen object);
+    the section's own ``findings`` (significant paired differences) come first."""
     sections = {**(result.sections or {}), "counterfactual": section}
-    return dataclasses.replace(result, sections=sections)
+    return dataclasses.replace(result, sections=sections, findings=(*findings, *result.findings))
 
 
 def clean(value: Any) -> Any:

@@ -226,6 +226,50 @@ def _flips(selected: np.ndarray, keys: list[tuple], ref: int, confidence: float)
     return out
 
 
+def paired_findings(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The significant paired differences (after correction) as findings of the audit.
+
+    They lead: the same resume scored differently for a different name is the
+    direct evidence a name-swap audit exists to find, and the group tables over
+    the variants (an unpaired comparison) can miss it.
+
+    Examples
+    --------
+    >>> rec = {"attributes": ["race"], "group": "Black", "reference": "White",
+    ...        "is_reference": False, "verdict": LOWER, "mean_difference": -0.05,
+    ...        "mean_ci": (-0.06, -0.04), "lower": 400, "higher": 0, "n": 400,
+    ...        "wilcoxon_p_adjusted": 1e-9}
+    >>> paired_findings([rec])[0]["message"][:60]
+    'name swap: race = Black scored lower than White on the same '
+    """
+    out = []
+    for r in records:
+        if r["verdict"] not in (LOWER, HIGHER):
+            continue
+        word = "lower" if r["verdict"] == LOWER else "higher"
+        low, high = r["mean_ci"]
+        out.append(
+            {
+                "check": "counterfactual_paired",
+                "attribute": list(r["attributes"]),
+                "group": r["group"].split(" / "),
+                "metric": "mean_score_difference",
+                "value": clean(r["mean_difference"]),
+                "threshold": 0.0,
+                "p_value_adjusted": clean(r["wilcoxon_p_adjusted"]),
+                "verdict": r["verdict"],
+                "message": (
+                    f"name swap: {' x '.join(r['attributes'])} = {r['group']} scored {word} "
+                    f"than {r['reference']} on the same resume: mean difference "
+                    f"{r['mean_difference']:+.3g} [{low:+.3g}, {high:+.3g}], {r['lower']} of "
+                    f"{r['n']} lower and {r['higher']} higher, adjusted p = "
+                    f"{r['wilcoxon_p_adjusted']:.3g}"
+                ),
+            }
+        )
+    return out
+
+
 def _adjust(records: list[dict[str, Any]], keys: list[str], correction: str) -> None:
     tested = [r for r in records if not r["is_reference"]]
     for key in keys:
@@ -522,7 +566,7 @@ def name_swap_audit(
     _warn_insufficient(records)
     section = _section(variants, records, flips, configuration, context)
     result = _audit(frame, scores, selected, variants, spec, configuration, metadata, context)
-    return attach(result, section)
+    return attach(result, section, paired_findings(records))
 
 
 def _variants(

@@ -62,6 +62,10 @@ def _finding_sentence(row: pd.Series, ref: pd.Series | None, ctx: dict[str, Any]
     return text
 
 
+#: The check of a name-swap audit's paired findings (biasaudit.counterfactual).
+PAIRED = "counterfactual_paired"
+
+
 def _summary(result: AuditResult, ctx: dict[str, Any]) -> dict[str, Any]:
     groups = result.groups
     verdicts = list(groups["verdict"])
@@ -75,11 +79,19 @@ def _summary(result: AuditResult, ctx: dict[str, Any]) -> dict[str, Any]:
             if row["verdict"] in (ADVERSE, NOT_SIGNIFICANT, SIGNIFICANT_WITHIN, INSUFFICIENT):
                 cls, word = verdict_class(row["verdict"])
                 items.append({"cls": cls, "word": word, "text": _finding_sentence(row, ref, ctx)})
+    paired = [f for f in result.findings if f.get("check") == PAIRED]
+    items = [{"cls": "fail", "word": "Name swap", "text": f["message"]} for f in paired] + items
     for finding in result.findings:
-        if finding.get("check") not in ("four_fifths",):
+        if finding.get("check") not in ("four_fifths", PAIRED):
             items.append({"cls": "warn", "word": "Check", "text": finding["message"]})
     n_fail, n_check = sum(failing), sum(checks)
-    if n_fail:
+    if paired:  # the same resume scored differently for another name: that leads
+        headline, cls = (
+            f"The name alone changed scores: {len(paired)} significant paired difference(s) "
+            "on the same resumes (name swap, corrected).",
+            "fail",
+        )
+    elif n_fail:
         headline, cls = f"Adverse impact indicated for {n_fail} group(s).", "fail"
     elif n_check:
         headline, cls = (
