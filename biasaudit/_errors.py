@@ -75,6 +75,34 @@ MISSING_ATTRIBUTES = (
     "or more existing columns."
 )
 
+EMPTY_DATA_PATH = (
+    "The data path is empty ({data!r}). Give the path of a CSV or Parquet file or folder, "
+    "or --example resume-study."
+)
+KEY_TWICE = (
+    "{flag} names {key!r} twice ({first!r} and {second!r}); the last would silently win. "
+    "Give {flag} once per column."
+)
+LEGAL_ROLE_NOT_AUDITED = (
+    "--legal-role names column {column!r}, which is not an audited attribute "
+    "({attributes}), so it would be ignored. Name an audited attribute (--legal-role COL=ROLE), "
+    "or audit that column too (--attribute {column})."
+)
+SHORT_INTERSECTION = (
+    "An intersection crosses two or more attributes; got {combination}, which each audited "
+    "attribute's own table already covers. Name two or more, e.g. intersections=[('sex', "
+    "'race')] (on the command line --intersection sex,race)."
+)
+PER_JOB_WITHOUT_FRACTION = (
+    "per_job=True applies only to a top_fraction= rule (a top_k= rule is always per job, and "
+    "threshold= or selected= has no quota); got it with {rule}=. Drop per_job=True, or use "
+    "top_fraction=F instead."
+)
+INCONSISTENT_RESULT = (
+    "File {paths} is a biasaudit JSON result of the right shape, but its fields disagree with "
+    "each other, so no report can be drawn from it ({error}); was it edited by hand? Write it "
+    "again with: biasaudit audit DATA ... --json result.json"
+)
 TOO_MANY_GROUPS = (
     "Attribute(s) {attributes} make a table of {count:,} groups, more than max_groups={limit:,}. "
     "So many groups usually means an id or free-text column, and such a table takes long to "
@@ -163,12 +191,22 @@ def check_columns(
     if missing:
         column, role = missing[0]
         raise ValidationError(MISSING_COLUMN.format(column=column, present=present, role=role))
-    used = {c: role for role, c in roles.items() if c is not None}
+    named = [(role, c) for role, c in roles.items() if c is not None]
+    for i, (role, column) in enumerate(named):
+        other = next((r for r, c in named[:i] if c == column), None)
+        if other is not None:
+            raise ValidationError(ROLE_TWICE.format(column=column, first=other, second=role))
+    used = {c: role for role, c in named}
     both = [a for a in attributes if a in used]
     if both:
         raise ValidationError(ATTRIBUTE_IS_ROLE.format(column=both[0], role=used[both[0]]))
 
 
+ROLE_TWICE = (
+    "Column {column!r} is named both as the {first} column and as the {second} column; each "
+    "role needs its own column (a decision audited against itself says nothing). Pass "
+    "{first}=... and {second}=... with different columns."
+)
 NON_NUMERIC_SCORE = (
     "Score column {column!r} is not numeric (dtype {dtype}); first values: {examples}. "
     "Pass a numeric column as score=..., or convert it first."

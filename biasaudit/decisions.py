@@ -253,6 +253,9 @@ def make_rule(
     chosen = [name for name, value in given.items() if value is not None]
     if len(chosen) > 1:
         raise E.ValidationError(E.CONFLICTING_RULES.format(rules=chosen))
+    if per_job and top_fraction is None:
+        rule = chosen[0] if chosen else "selected"
+        raise E.ValidationError(E.PER_JOB_WITHOUT_FRACTION.format(rule=rule))
     if threshold is not None:
         return Threshold(threshold)
     if top_k is not None:

@@ -330,6 +330,8 @@ def combinations_for(
             raise E.ValidationError(
                 E.UNKNOWN_INTERSECTION.format(column=unknown[0], attributes=list(attributes))
             )
+        if len(combo) < 2:
+            raise E.ValidationError(E.SHORT_INTERSECTION.format(combination=list(combo)))
         if combo not in combos:
             combos.append(combo)
     return combos

@@ -315,8 +315,8 @@ def test_unpaired_comparison_of_different_pools(pool):
         f"The baseline and the candidate audited different evaluation pools (pool content "
         f"SHA-256 {b}… (baseline) vs {c}… (candidate)), so their candidates cannot be paired. "
         "Re-create the baseline on the current pool with 'biasaudit baseline update' from the "
-        "accepted matcher, or pass --unpaired (unpaired=True) for an unpaired comparison, which "
-        "mixes the effect of the data with that of the matcher."
+        "accepted matcher, or compare unpaired (unpaired=True; on the command line, biasaudit "
+        "gate --unpaired), which mixes the effect of the data with that of the matcher."
     )
     unpaired = compare_results(base, cand, RegressionSettings(), RULES, unpaired=True)
     assert all(c.passed for c in unpaired.checks)
@@ -330,7 +330,8 @@ def test_plain_audits_compare_only_unpaired():
     assert str(info.value) == (
         "The baseline audit has no per-candidate records (sections['gate']['records']), which "
         "the paired comparison needs. Re-create it with 'biasaudit baseline update' (in Python: "
-        "biasaudit.gate.audit_with_records), or compare unpaired (--unpaired; unpaired=True)."
+        "biasaudit.gate.audit_with_records), or compare unpaired (unpaired=True; on the "
+        "command line, biasaudit gate --unpaired)."
     )
     checks = compare_results(plain, plain, RegressionSettings(), RULES, unpaired=True).checks
     assert [c.details["regression"] for c in checks] == [0.0, 0.0]

@@ -399,7 +399,7 @@ def test_promoting_a_plain_audit_is_refused(scored, capsys):
         "biasaudit: error: The accepted (plain.json) audit has no per-candidate records "
         "(sections['gate']['records']), which the paired comparison needs. Re-create it with "
         "'biasaudit baseline update' (in Python: biasaudit.gate.audit_with_records), or compare "
-        "unpaired (--unpaired; unpaired=True).\n"
+        "unpaired (unpaired=True; on the command line, biasaudit gate --unpaired).\n"
     )
 
 

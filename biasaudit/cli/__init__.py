@@ -25,7 +25,9 @@ from biasaudit.cli._matchers import add_matcher_options, matcher_kwargs
 from biasaudit.cli._reports import (
     add_report_options,
     audit_metadata,
+    check_legal_roles,
     check_outputs,
+    one_each,
     write_reports,
 )
 from biasaudit.datasets import resume_study_path
@@ -198,6 +200,8 @@ def _run_audit(args: argparse.Namespace) -> int:
         options = {"attributes": example["attributes"], "selected": example["selected"]}
     if data is None:
         raise E.ValidationError(E.NO_DATA)
+    if not str(data).strip():  # '' would read the working folder as a Parquet lake
+        raise E.ValidationError(E.EMPTY_DATA_PATH.format(data=data))
     if args.mapping:  # mapped names and normalised EEO-1 categories; CLI options still win
         mapping = read_mapping(args.mapping)
         traced = _mapped_source(data, args.mapping)
@@ -221,11 +225,12 @@ def _run_audit(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None:
             options[name] = value
+    check_legal_roles(args, E.attribute_list(options.get("attributes")))
     result = audit(
         data,
         **options,
         per_job=args.per_job,
-        reference_group=dict(args.reference_group) or None,
+        reference_group=one_each(args.reference_group, "--reference-group") or None,
         intersections=[tuple(x.split(",")) for x in args.intersection] or None,
         min_share=args.min_share,
         max_groups=args.max_groups,

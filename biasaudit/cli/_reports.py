@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from biasaudit._errors import ValidationError
-from biasaudit._io import check_writable, write_all_atomic, write_text_atomic
+from jinja2.exceptions import UndefinedError
+
+from biasaudit._errors import (
+    INCONSISTENT_RESULT,
+    KEY_TWICE,
+    LEGAL_ROLE_NOT_AUDITED,
+    ValidationError,
+)
+from biasaudit._io import check_writable, write_all_atomic
 from biasaudit.regulations import LEGAL_ROLES
 from biasaudit.reports import compare_html, compare_markdown, to_csv, to_html, to_markdown
 from biasaudit.results import AuditResult, load_result
@@ -18,8 +26,10 @@ from biasaudit.results import AuditResult, load_result
 __all__ = [
     "add_report_options",
     "audit_metadata",
+    "check_legal_roles",
     "check_outputs",
     "check_paths",
+    "one_each",
     "register",
     "write_reports",
 ]
@@ -98,8 +108,37 @@ def audit_metadata(args: argparse.Namespace) -> dict[str, Any] | None:
         if value:
             out[name] = value
     if getattr(args, "legal_role", None):
-        out["legal_roles"] = dict(args.legal_role)
+        out["legal_roles"] = one_each(args.legal_role, "--legal-role")
     return out or None
+
+
+def one_each(pairs: Sequence[tuple[str, str]], flag: str) -> dict[str, str]:
+    """``COLUMN=VALUE`` pairs of a repeatable flag as a dict; a column given twice is refused
+    (the last one would silently win).
+
+    Examples
+    --------
+    >>> one_each([("sex", "Female"), ("race", "White")], "--reference-group")
+    {'sex': 'Female', 'race': 'White'}
+    """
+    out: dict[str, str] = {}
+    for key, value in pairs:
+        if key in out and out[key] != value:
+            raise ValidationError(
+                KEY_TWICE.format(flag=flag, key=key, first=out[key], second=value)
+            )
+        out[key] = value
+    return out
+
+
+def check_legal_roles(args: argparse.Namespace, attributes: Sequence[str]) -> None:
+    """Refuse --legal-role for a column that is not an audited attribute (it was ignored)."""
+    roles = one_each(getattr(args, "legal_role", None) or [], "--legal-role")
+    extra = [c for c in roles if c not in attributes]
+    if extra:
+        raise ValidationError(
+            LEGAL_ROLE_NOT_AUDITED.format(column=extra[0], attributes=list(attributes))
+        )
 
 
 #: The file outputs of a command: what each is, and the option that names its path.
@@ -200,13 +239,37 @@ def write_reports(result: AuditResult, args: argparse.Namespace) -> None:
             sys.stderr.write(f"biasaudit: wrote the {what} to {path}\n")
 
 
+#: What rendering a result whose fields disagree (a hand-edited file) can raise.
+_RENDER_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, UndefinedError)
+
+
+@contextlib.contextmanager
+def _saved(*paths: str) -> Iterator[None]:
+    """Render saved results, refusing one whose fields disagree in one line, not a traceback.
+
+    The schema check when a result is read catches a missing field or a wrong type;
+    fields of the right types that contradict each other (a table naming groups the
+    rows lack, a section edited by hand) surface only while drawing the report.
+    """
+    try:
+        yield
+    except ValidationError:
+        raise
+    except _RENDER_ERRORS as exc:
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        raise ValidationError(
+            INCONSISTENT_RESULT.format(paths=" or ".join(repr(p) for p in paths), error=error)
+        ) from exc
+
+
 def _run_report(args: argparse.Namespace) -> int:
 
     result = load_result(args.result)
-    if not (args.html or args.markdown or args.csv):
-        sys.stdout.write(to_markdown(result, title=args.title))
-        return 0
-    write_reports(result, args)
+    with _saved(args.result):
+        if not (args.html or args.markdown or args.csv):
+            sys.stdout.write(to_markdown(result, title=args.title))
+            return 0
+        write_reports(result, args)
     return 0
 
 
@@ -214,11 +277,12 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     check_outputs(args)
     baseline, candidate = load_result(args.baseline), load_result(args.candidate)
-    if args.html:
-        compare_html(baseline, candidate, args.html, title=args.title)
-    markdown = compare_markdown(baseline, candidate, title=args.title)
-    if args.markdown:
-        write_text_atomic(args.markdown, markdown)
+    with _saved(args.baseline, args.candidate):  # rendered whole before anything is written
+        markdown = compare_markdown(baseline, candidate, title=args.title)
+        texts = {Path(args.markdown): markdown} if args.markdown else {}
+        if args.html:
+            texts[Path(args.html)] = compare_html(baseline, candidate, title=args.title)
+    write_all_atomic(texts)
     if not (args.html or args.markdown):
         sys.stdout.write(markdown)
     return 0

@@ -77,13 +77,15 @@ RECORDS_FORMAT = (
 NO_RECORDS = (
     "The {which} audit has no per-candidate records (sections['gate']['records']), which the "
     "paired comparison needs. Re-create it with 'biasaudit baseline update' (in Python: "
-    "biasaudit.gate.audit_with_records), or compare unpaired (--unpaired; unpaired=True)."
+    "biasaudit.gate.audit_with_records), or compare unpaired (unpaired=True; on the command "
+    "line, biasaudit gate --unpaired)."
 )
 POOL_MISMATCH = (
     "The baseline and the candidate audited different evaluation pools ({details}), so their "
     "candidates cannot be paired. Re-create the baseline on the current pool with 'biasaudit "
-    "baseline update' from the accepted matcher, or pass --unpaired (unpaired=True) for an "
-    "unpaired comparison, which mixes the effect of the data with that of the matcher."
+    "baseline update' from the accepted matcher, or compare unpaired (unpaired=True; on the "
+    "command line, biasaudit gate --unpaired), which mixes the effect of the data with that "
+    "of the matcher."
 )
 NO_BASELINE_PATH = (
     "Cannot update the baseline: {path!r} has no [baseline] table with a path. Add "

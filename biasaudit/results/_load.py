@@ -71,8 +71,9 @@ def result_problem(
     """The first place where ``value`` breaks the types of ``schema``, in words, or None.
 
     Reads the structural part of JSON Schema: ``type``, ``required``,
-    ``properties``, ``items``, ``additionalProperties``, ``enum``, ``$ref``,
-    ``oneOf`` and ``allOf`` (ranges and patterns are left to the reader).
+    ``properties``, ``items``, ``minItems``, ``maxItems``, ``additionalProperties``,
+    ``enum``, ``$ref``, ``oneOf`` and ``allOf`` (ranges and patterns are left to the
+    reader).
 
     Examples
     --------
@@ -109,6 +110,10 @@ def result_problem(
         return options[0]
     if isinstance(value, dict):
         return _object_problem(value, schema, where, root)
+    if isinstance(value, list) and len(value) < schema.get("minItems", 0):
+        return f"field {name} must have at least {schema['minItems']} item(s); got {len(value)}"
+    if isinstance(value, list) and len(value) > schema.get("maxItems", len(value)):
+        return f"field {name} must have at most {schema['maxItems']} item(s); got {len(value)}"
     if isinstance(value, list) and "items" in schema:
         for i, item in enumerate(value):
             problem = result_problem(item, schema["items"], f"{where}[{i}]", root)
@@ -150,6 +155,8 @@ def load_result(path: str | Path) -> AuditResult:
     ...     print(str(error).split(" (")[1])
     no such file). Write one with: biasaudit audit DATA ... --json result.json
     """
+    if Path(path).is_dir():
+        raise E.ValidationError(E.PATH_IS_FOLDER.format(path=str(path), what="JSON result"))
     if not Path(path).is_file():
         raise E.ValidationError(NOT_A_RESULT.format(path=path, problem="no such file"))
     try:

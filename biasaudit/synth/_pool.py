@@ -244,7 +244,7 @@ def make_pool(
     True
     """
     n, n_jobs = int(n), int(jobs)
-    attributes = tuple(dict.fromkeys([attributes] if isinstance(attributes, str) else attributes))
+    attributes = tuple(E.attribute_list(attributes))  # refuses an attribute named twice
     if not attributes:
         raise ValidationError(
             E.BAD_SYNTH_ARGUMENT.format(
