@@ -94,9 +94,9 @@ SHORT_INTERSECTION = (
     "'race')] (on the command line --intersection sex,race)."
 )
 PER_JOB_WITHOUT_FRACTION = (
-    "per_job=True applies only to a top_fraction= rule (a top_k= rule is always per job, and "
-    "threshold= or selected= has no quota); got it with {rule}=. Drop per_job=True, or use "
-    "top_fraction=F instead."
+    "per_job=True applies only to a top_fraction= rule (a top_k= rule is always per job; "
+    "threshold= or selected= has no quota to share out per job); got it with {rule}=. Drop "
+    "per_job=True, or use top_fraction=F instead."
 )
 INCONSISTENT_RESULT = (
     "File {paths} is a biasaudit JSON result of the right shape, but its fields disagree with "

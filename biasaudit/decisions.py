@@ -253,7 +253,7 @@ def make_rule(
     chosen = [name for name, value in given.items() if value is not None]
     if len(chosen) > 1:
         raise E.ValidationError(E.CONFLICTING_RULES.format(rules=chosen))
-    if per_job and top_fraction is None:
+    if per_job and top_fraction is None and top_k is None:
         rule = chosen[0] if chosen else "selected"
         raise E.ValidationError(E.PER_JOB_WITHOUT_FRACTION.format(rule=rule))
     if threshold is not None:
