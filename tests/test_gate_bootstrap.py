@@ -198,7 +198,8 @@ def test_observed_values_are_the_audit_tables_values(audits):
     base, cand = audits["v1"], audits["biased"]
     settings = RegressionSettings(metrics=("impact_ratio", "equal_opportunity_difference"))
     comparison = compare_results(base, cand, settings, PolicyRules(min_group_size=30))
-    assert comparison.paired and comparison.method == "paired bootstrap, 2000 resamples, seed 0"
+    method = "paired bootstrap, 2000 resamples, seed 0, simultaneous bounds"
+    assert comparison.paired and comparison.method == method
     for check in comparison.checks:
         for side, result in (("baseline", base), ("candidate", cand)):
             frame = result.groups_frame()
@@ -235,7 +236,8 @@ def test_pairing_makes_a_small_change_far_more_precise(audits):
     unpaired = compare_results(
         audits["v1"], audits["v1_tweak"], RegressionSettings(), RULES, unpaired=True
     )
-    assert unpaired.method == "unpaired bootstrap, 2000 resamples, seed 0" and not unpaired.paired
+    method = "unpaired bootstrap, 2000 resamples, seed 0, simultaneous bounds"
+    assert unpaired.method == method and not unpaired.paired
     width = {
         name: np.mean([c.interval[1] - c.interval[0] for c in comp.checks if c.interval])
         for name, comp in (("paired", paired), ("unpaired", unpaired))

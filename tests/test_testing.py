@@ -97,8 +97,8 @@ def test_no_regression_passes_for_a_tiny_change_and_fails_for_a_biased_one(pair)
         assert_no_regression(pair["old"], pair["worse"], margin=0.05)
     lines = str(info.value).splitlines()
     assert lines[0] == (
-        "Regression against the baseline (paired bootstrap, 2000 resamples, seed 0): "
-        "1 of 2 check(s) fail:"
+        "Regression against the baseline (paired bootstrap, 2000 resamples, seed 0, "
+        "simultaneous bounds): 1 of 2 check(s) fail:"
     )
     assert lines[1].startswith("  - sex = F: impact_ratio went from ")
     assert lines[1].endswith(

@@ -192,7 +192,9 @@ def _method_note(outcome: Any) -> list[str]:
     return [
         f"Regression is how much worse a group's metric is than in the baseline; its "
         f"{s.confidence:.0%} one-sided bounds come from {s.resamples} bootstrap replicates "
-        f"{paired}. The {md(s.test)} test {rule}.",
+        f"{paired}, and hold for all the run's regression checks at once (simultaneous "
+        f"bounds: at most a {1 - s.confidence:.0%} chance of any false alarm). The "
+        f"{md(s.test)} test {rule}.",
         "",
     ]
 

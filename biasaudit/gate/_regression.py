@@ -10,9 +10,13 @@ each audit reports), the **regression** ``D`` is
   (a difference, by default): the increase in distance from parity.
 
 From ``B`` bootstrap replicates ``D*`` (paired over candidates when both audits
-scored the same pool, see :mod:`biasaudit.gate._bootstrap`), the one-sided
-percentile bounds at confidence ``c`` are ``L`` = the ``1 - c`` quantile and ``U`` =
-the ``c`` quantile of ``D*``. With the margin ``δ``:
+scored the same pool, see :mod:`biasaudit.gate._bootstrap`), the one-sided bounds
+at confidence ``c`` are simultaneous over every check of the run: ``L = D - q sd``
+and ``U = D + q' sd``, ``sd`` each check's bootstrap standard deviation and ``q``,
+``q'`` the ``c`` quantiles of the largest scaled deviation over the checks in a
+replicate (:func:`biasaudit.gate._bootstrap.simultaneous_bounds`). The chance that
+a run with no real regression fails any check is then at most ``1 - c``, however
+many groups and metrics it checks. With the margin ``δ``:
 
 - ``test = "inferiority"`` (default): the check fails when ``L > δ``: a regression
   larger than the margin is established with confidence ``c``;
@@ -39,7 +43,13 @@ from biasaudit._validation import (
     validate_params,
 )
 from biasaudit.gate import _messages as M
-from biasaudit.gate._bootstrap import CellTable, Contrast, paired_bootstrap, unpaired_bootstrap
+from biasaudit.gate._bootstrap import (
+    CellTable,
+    Contrast,
+    paired_bootstrap,
+    simultaneous_bounds,
+    unpaired_bootstrap,
+)
 from biasaudit.gate._metrics import GateMetric, default_direction, gate_metric
 from biasaudit.gate._policy import (
     FAIL,
@@ -256,29 +266,33 @@ def _unpaired(
     return values, observed, reps, {}
 
 
+def _undefined(reps: np.ndarray) -> np.ndarray:
+    """Share of the bootstrap replicates in which each check is undefined."""
+    return 1 - np.isfinite(reps).mean(axis=0) if reps.size else np.zeros(reps.shape[1])
+
+
 def _outcome(
     p: _Pending,
     values: np.ndarray,
     observed: float,
-    reps: np.ndarray,
+    undefined: float,
+    bounds: tuple[float, float],
     settings: RegressionSettings,
     rules: PolicyRules,
     method: str,
 ) -> Check:
     rule, metric = _rule_text(p.metric.column, settings), p.metric.column
-    finite = reps[np.isfinite(reps)]
-    undefined = 1 - len(finite) / len(reps)
     if undefined > MAX_UNDEFINED or not np.isfinite(observed):
         reason = f"{metric} is undefined in {undefined:.1%} of the bootstrap replicates"
         return insufficient_check("regression", rule, metric, p.ref, reason, rules)
     c, margin = settings.confidence, settings.margin_for(metric)
-    low, high = (float(x) for x in np.quantile(finite, [1 - c, c]))
+    low, high = bounds
     base, cand = float(values[0]), float(values[1])
     failed = low > margin if settings.test == "inferiority" else high > margin
     head = (
         f"{p.ref.table} = {p.ref.group}: {metric} went from {base:.3f} (baseline) to {cand:.3f} "
         f"(candidate), a regression of {observed:+.3f} "
-        f"[{c:.0%} one-sided bounds {low:+.3f}, {high:+.3f}; {method}]"
+        f"[{c:.0%} simultaneous one-sided bounds {low:+.3f}, {high:+.3f}; {method}]"
     )
     if settings.test == "inferiority":
         tail = (
@@ -380,11 +394,20 @@ def compare_results(
         values, observed, reps, facts = _unpaired(pending, settings)
     else:
         values, observed, reps, facts = _paired(baseline, candidate, pending, settings)
+    undefined = _undefined(reps)
+    usable = (undefined <= MAX_UNDEFINED) & np.isfinite(observed)
+    low, high = simultaneous_bounds(observed, reps, settings.confidence, usable)
+    facts = {**facts, "family": int(usable.sum())}
     out = []
     for item in checks:
         if isinstance(item, _Pending):
             i = pending.index(item)
-            out.append(_outcome(item, values[i], observed[i], reps[:, i], settings, rules, method))
+            bounds = (float(low[i]), float(high[i]))
+            out.append(
+                _outcome(
+                    item, values[i], observed[i], undefined[i], bounds, settings, rules, method
+                )
+            )
         else:
             out.append(item)
     return Comparison(not unpaired, method, tuple(out), settings, facts)
@@ -392,7 +415,10 @@ def compare_results(
 
 def _method(unpaired: bool, settings: RegressionSettings) -> str:
     kind = "unpaired" if unpaired else "paired"
-    return f"{kind} bootstrap, {settings.resamples} resamples, seed {settings.seed}"
+    return (
+        f"{kind} bootstrap, {settings.resamples} resamples, seed {settings.seed}, "
+        "simultaneous bounds"
+    )
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
