@@ -121,7 +121,9 @@ def tables(draw: st.DrawFn) -> tuple[list[str], list[list[str]], bool]:
 def _write_csv(path: Path, header: list[str], rows: list[list[str]], quoted: bool) -> None:
     if quoted:  # a well-formed CSV of odd values
         with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows([header, *rows])
+            # QUOTE_ALL and an escape character: Python 3.10 cannot write a NUL otherwise
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL, escapechar="\\")
+            writer.writerows([header, *rows])
     else:  # joined by hand: stray quotes, commas and line breaks break the shape
         text = "\n".join(",".join(row) for row in [header, *rows])
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
